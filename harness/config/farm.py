@@ -1,0 +1,149 @@
+"""device_farm.yaml: the devices a sweep may lease, parsed once into models.
+
+Each entry names a `kind`; the kind picks the model (and later the backend) from a registry,
+so a new backend adds a model here and a class in harness/devices without an if-chain.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from harness.config.yamlsrc import load_yaml, validate
+from harness.errors import ConfigError
+
+DEVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Emulation(_Strict):
+    """The phone a web device pretends to be (Chromium mobile emulation)."""
+
+    width: Annotated[int, Field(ge=200, le=2000)] = 390
+    height: Annotated[int, Field(ge=300, le=3000)] = 844
+    pixel_ratio: Annotated[float, Field(gt=0, le=5)] = 3.0
+    user_agent: str = (
+        "Mozilla/5.0 (Linux; Android 14; Fingertip Web Device) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36"
+    )
+
+
+class DeviceSpecBase(_Strict):
+    id: str
+    kind: str
+    labels: list[str] = Field(default_factory=list)
+    """Free labels, e.g. `os:android-14`, used for OS-version classes in the compatibility matrix."""
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_short_and_safe(cls, value: str) -> str:
+        if not DEVICE_ID.match(value):
+            raise ValueError(f"{value!r} must be lower-case letters, digits, '-', '_' or '.' (used in file names)")
+        return value
+
+
+class WebDeviceSpec(DeviceSpecBase):
+    """Local Chromium driven through Appium's chromium driver, emulating a phone."""
+
+    kind: Literal["web"] = "web"
+    browser: Path = Path("/usr/bin/chromium")
+    chromedriver: Path = Path("/usr/bin/chromedriver")
+    appium: str = "local"
+    """`local`: the harness starts its own Appium server; otherwise the URL of a running one."""
+    emulate: Emulation = Field(default_factory=Emulation)
+    headless: bool = False
+    """False draws into a private Xvfb display so the screen can be recorded as real video."""
+
+
+class AndroidDeviceSpec(DeviceSpecBase):
+    """A real Android phone or an already running emulator, by adb serial."""
+
+    kind: Literal["android"] = "android"
+    serial: str
+    adb_server: str | None = None
+    """`host:port` of a remote adb server; None uses the local one."""
+    appium: str = "local"
+
+
+class AvdDeviceSpec(DeviceSpecBase):
+    """An Android Virtual Device the harness boots headless and stops again."""
+
+    kind: Literal["avd"] = "avd"
+    avd: str
+    wipe: bool = True
+    appium: str = "local"
+
+
+class HarmonyDeviceSpec(DeviceSpecBase):
+    """A HarmonyOS NEXT phone or DevEco emulator, by hdc connect key."""
+
+    kind: Literal["harmony"] = "harmony"
+    target: str
+    hdc_server: str | None = None
+    emulator: str | None = None
+    """Name of a DevEco emulator instance the harness may start and stop."""
+    proxy: Literal["none", "wifi", "app"] = "none"
+
+
+DeviceSpec = WebDeviceSpec | AndroidDeviceSpec | AvdDeviceSpec | HarmonyDeviceSpec
+
+DEVICE_KINDS: dict[str, type[DeviceSpecBase]] = {
+    "web": WebDeviceSpec,
+    "android": AndroidDeviceSpec,
+    "avd": AvdDeviceSpec,
+    "harmony": HarmonyDeviceSpec,
+}
+
+
+class Farm(_Strict):
+    path: Path
+    devices: tuple[DeviceSpec, ...]
+
+    def device(self, device_id: str) -> DeviceSpec:
+        for spec in self.devices:
+            if spec.id == device_id:
+                return spec
+        raise KeyError(device_id)
+
+
+def parse_farm(data: Any, path: Path, lines: dict) -> Farm:
+    if not isinstance(data, dict) or not isinstance(data.get("devices"), list):
+        raise ConfigError(path, 1, "a farm is a mapping with a `devices:` list")
+    unknown = set(data) - {"devices"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(path, lines.get((key,)), f"unknown top-level key {key!r} (expected `devices`)")
+    devices: list[DeviceSpec] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data["devices"]):
+        loc = ("devices", index)
+        if not isinstance(entry, dict):
+            raise ConfigError(path, lines.get(loc), f"devices[{index}] must be a mapping")
+        kind = entry.get("kind")
+        model = DEVICE_KINDS.get(kind) if isinstance(kind, str) else None
+        if model is None:
+            raise ConfigError(
+                path,
+                lines.get((*loc, "kind"), lines.get(loc)),
+                f"devices[{index}].kind: {kind!r} is not one of {', '.join(DEVICE_KINDS)}",
+            )
+        spec = validate(model, entry, path, lines, base=loc)
+        if spec.id in seen:
+            raise ConfigError(path, lines.get((*loc, "id")), f"device id {spec.id!r} repeats line {seen[spec.id]}")
+        seen[spec.id] = lines.get((*loc, "id"), 0)
+        devices.append(spec)  # type: ignore[arg-type]
+    if not devices:
+        raise ConfigError(path, lines.get(("devices",)), "the farm has no devices")
+    return Farm(path=path, devices=tuple(devices))
+
+
+def load_farm(path: Path | str) -> Farm:
+    path = Path(path)
+    data, lines = load_yaml(path)
+    return parse_farm(data, path, lines)

@@ -1,0 +1,171 @@
+"""scenarios/*.yaml: one candidate app each, parsed once into a Scenario."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from harness.config.yamlsrc import load_yaml, validate
+from harness.errors import ConfigError
+
+SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+Platform = Literal["web", "android", "harmony"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CanaryLocation(_Strict):
+    """A made-up position set on the device; finding it in traffic proves a location upload."""
+
+    latitude: Annotated[float, Field(ge=-90, le=90)] = 31.2304721
+    longitude: Annotated[float, Field(ge=-180, le=180)] = 121.4737416
+
+
+class Canaries(_Strict):
+    location: CanaryLocation = Field(default_factory=CanaryLocation)
+    text: str = "指尖检测金丝雀"
+    """Unique text typed into forms (complaints) so it can be traced through tracking pages."""
+
+
+class Explore(_Strict):
+    budget_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    max_actions: Annotated[int, Field(ge=1, le=2000)] = 60
+    max_depth: Annotated[int, Field(ge=1, le=20)] = 5
+    settle_s: Annotated[float, Field(ge=0, le=30)] = 0.6
+    """Wait after each action for the app to react (counted as the device's own time)."""
+    dwell_s: Annotated[float, Field(ge=0, le=600)] = 8.0
+    """Stay on the app after exploring, so periodic heartbeats have time to show."""
+
+
+class Step(_Strict):
+    """A scripted step, run before exploration: exactly one of tap / type / wait / back."""
+
+    tap: str | None = None
+    type: dict[str, str] | None = None
+    wait: float | None = None
+    back: bool | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Step:
+        given = [k for k in ("tap", "type", "wait", "back") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a step has exactly one of tap, type, wait, back")
+        if self.type is not None and set(self.type) != {"into", "text"}:
+            raise ValueError("type: needs `into` (control text or hint) and `text`")
+        return self
+
+
+class Scenario(_Strict):
+    path: Path
+    id: str
+    name: str
+    platform: Platform
+    entry: str
+    hosts: dict[str, tuple[str, ...]]
+    """Host name → addresses the harness connects to (never looked up in DNS)."""
+    serve: Path | None = None
+    """A bundled sample backend (folder with app.py) the harness serves for this run."""
+    context: tuple[Literal["安保", "应急"], ...] = ()
+    """Declared safety / emergency scenes: turn Art. 14(2) fails into review."""
+    canaries: Canaries = Field(default_factory=Canaries)
+    explore: Explore = Field(default_factory=Explore)
+    steps: tuple[Step, ...] = ()
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_safe(cls, value: str) -> str:
+        if not SCENARIO_ID.match(value):
+            raise ValueError(f"{value!r} must be lower-case letters, digits, '-', '_' or '.' (used in file names)")
+        return value
+
+    @field_validator("hosts", mode="before")
+    @classmethod
+    def _hosts_shape(cls, value: Any) -> Any:
+        if not isinstance(value, dict) or not value:
+            raise ValueError("hosts maps each host name the app uses to a list of addresses")
+        for host, addresses in value.items():
+            if not isinstance(host, str) or not HOST_NAME.match(host):
+                raise ValueError(f"{host!r} is not a lower-case host name")
+            if not isinstance(addresses, list) or not addresses:
+                raise ValueError(f"{host}: give a list of addresses, e.g. [127.0.0.1, '::1']")
+            for address in addresses:
+                try:
+                    ipaddress.ip_address(str(address))
+                except ValueError:
+                    raise ValueError(f"{host}: {address!r} is not an IPv4 or IPv6 address") from None
+        return {host: tuple(str(ipaddress.ip_address(str(a))) for a in addrs) for host, addrs in value.items()}
+
+    @field_validator("serve", mode="after")
+    @classmethod
+    def _serve_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        base = info.context["path"].parent if info.context else Path.cwd()
+        resolved = (base / value).resolve()
+        if not (resolved / "app.py").is_file():
+            raise ValueError(f"{resolved} has no app.py (a sample backend)")
+        return resolved
+
+    @model_validator(mode="after")
+    def _entry_fits_platform(self) -> Scenario:
+        if self.platform == "web":
+            parts = urlsplit(self.entry)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"entry: a web app's entry is an http(s) URL, not {self.entry!r}")
+            if parts.hostname not in self.hosts:
+                raise ValueError(f"entry: host {parts.hostname!r} is missing from hosts")
+        else:
+            suffixes = {"android": (".apk",), "harmony": (".hap", ".app")}[self.platform]
+            if not self.entry.endswith(suffixes):
+                raise ValueError(f"entry: a {self.platform} app's entry is a {'/'.join(suffixes)} path")
+        return self
+
+    def families(self, host: str) -> set[int]:
+        """IP versions (4, 6) the hosts map gives `host`: a stand-in for its A / AAAA records."""
+        return {ipaddress.ip_address(a).version for a in self.hosts.get(host, ())}
+
+    def entry_path(self) -> Path:
+        """For android / harmony: the package file, relative to the scenario file."""
+        return (self.path.parent / self.entry).resolve()
+
+
+def parse_scenario(data: Any, path: Path, lines: dict) -> Scenario:
+    if not isinstance(data, dict):
+        raise ConfigError(path, 1, "a scenario is a mapping (id, name, platform, entry, hosts, …)")
+    return validate(Scenario, {**data, "path": path}, path, lines)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    path = Path(path)
+    data, lines = load_yaml(path)
+    return parse_scenario(data, path, lines)
+
+
+def scenario_files(targets: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for target in targets:
+        if target.is_dir():
+            files.extend(sorted(p for p in target.iterdir() if p.suffix in (".yaml", ".yml")))
+        elif target.is_file():
+            files.append(target)
+        else:
+            raise ConfigError(target, None, "no such scenario file or folder")
+    return files
+
+
+def load_scenarios(targets: list[Path]) -> list[Scenario]:
+    scenarios = [load_scenario(p) for p in scenario_files(targets)]
+    seen: dict[str, Path] = {}
+    for scenario in scenarios:
+        if scenario.id in seen:
+            raise ConfigError(scenario.path, None, f"scenario id {scenario.id!r} is also used by {seen[scenario.id]}")
+        seen[scenario.id] = scenario.path
+    return scenarios

@@ -1,0 +1,69 @@
+"""YAML loading that remembers where each value came from, so errors can name a line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from harness.errors import ConfigError
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            _walk(value_node, (*loc, key), lines)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*loc, index), lines)
+
+
+def load_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
+    """Parse a YAML file into plain data plus a map from value location to line number."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(path, None, f"cannot read: {e.strerror}") from e
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else None
+        raise ConfigError(path, line, f"not valid YAML: {e.problem}") from e
+    lines: dict[Loc, int] = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return data, lines
+
+
+def line_for(loc: Sequence[str | int], lines: dict[Loc, int]) -> int | None:
+    """The line of the deepest known part of `loc` (pydantic locations may go deeper than YAML)."""
+    parts = tuple(loc)
+    while parts:
+        if parts in lines:
+            return lines[parts]
+        parts = parts[:-1]
+    return lines.get(())
+
+
+def validate(model: type[M], data: Any, path: Path, lines: dict[Loc, int], base: Loc = ()) -> M:
+    """Validate `data` into `model`; the first problem becomes a ConfigError naming file:line."""
+    try:
+        return model.model_validate(data, context={"path": path})
+    except ValidationError as e:
+        first = e.errors()[0]
+        # pydantic adds validator names ("function-after[...]") to locations; they are not YAML keys.
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+        field = ".".join(str(p) for p in (*base, *loc)) or "(top level)"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(path, line_for((*base, *loc), lines), f"{field}: {message}") from e

@@ -1,0 +1,1 @@
+"""Serving bundled sample apps (samples/<name>/app.py + static/) on loopback, dual-stack."""
