@@ -1,0 +1,1 @@
+"""Traffic capture: a mitmproxy process per run with Fingertip's addons."""

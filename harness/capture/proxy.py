@@ -1,0 +1,139 @@
+"""The capture proxy's lifecycle: one mitmdump process per run, with Fingertip's addons.
+
+A separate process keeps a proxy crash from taking the worker down, and lets the addons declare
+and parse their options the mitmproxy way (`--set fingertip_…`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.capture import mitm_entry
+from harness.errors import CaptureError
+
+AddressMap = dict[str, list[tuple[str, int | None]]]
+
+
+@dataclass(frozen=True)
+class CaptureFiles:
+    flows: Path
+    hook_events: Path
+    refusals: Path
+    log: Path
+
+    @classmethod
+    def in_dir(cls, folder: Path) -> CaptureFiles:
+        return cls(folder / "flows.mitm", folder / "hook_events.jsonl", folder / "refusals.jsonl",
+                   folder / "proxy.log")
+
+
+def mitmdump_command() -> str:
+    beside = Path(sys.executable).with_name("mitmdump")
+    found = str(beside) if beside.exists() else shutil.which("mitmdump")
+    if not found:
+        raise CaptureError("mitmdump not found: install the project (pip install -e .)")
+    return found
+
+
+def ca_spki_hash(confdir: Path) -> str:
+    """base64 SHA-256 of the capture CA's SubjectPublicKeyInfo, as Chromium's SPKI allow-list wants it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate((confdir / "mitmproxy-ca-cert.pem").read_bytes())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+class CaptureProxy:
+    """Context manager: a recording, egress-guarded, self-resolving proxy on 127.0.0.1."""
+
+    def __init__(
+        self,
+        run_dir: Path,
+        confdir: Path,
+        hosts: AddressMap,
+        only_family: int | None = None,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.run_dir = run_dir
+        self.confdir = confdir
+        self.hosts = hosts
+        self.only_family = only_family
+        self.start_timeout = start_timeout
+        self.files = CaptureFiles.in_dir(run_dir)
+        self.port: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self, ready: Path) -> list[str]:
+        options = {
+            "confdir": str(self.confdir),
+            "connection_strategy": "lazy",  # never open an upstream connection before the guard has spoken
+            "fingertip_ready": str(ready),
+            "fingertip_allow": ",".join(sorted(self.hosts)),
+            "fingertip_hosts": json.dumps(self.hosts),
+            "fingertip_only_family": str(self.only_family or 0),
+            "fingertip_flows": str(self.files.flows),
+            "fingertip_hook_events": str(self.files.hook_events),
+            "fingertip_refusals": str(self.files.refusals),
+        }
+        command = [mitmdump_command(), "-q", "--listen-host", "127.0.0.1", "--listen-port", "0",
+                   "-s", mitm_entry.__file__]
+        for key, value in options.items():
+            command += ["--set", f"{key}={value}"]
+        return command
+
+    def __enter__(self) -> CaptureProxy:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.confdir.mkdir(parents=True, exist_ok=True)
+        ready = self.run_dir / "proxy.ready"
+        ready.unlink(missing_ok=True)
+        with open(self.files.log, "ab") as log:
+            self._process = subprocess.Popen(self.command(ready), stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.start_timeout
+        while not ready.exists():
+            if self._process.poll() is not None:
+                raise CaptureError(f"mitmdump exited with {self._process.returncode} while starting",
+                                   self.files.log.read_text(errors="replace")[-4000:])
+            if time.monotonic() > deadline:
+                self.stop()
+                raise CaptureError(f"mitmdump did not listen within {self.start_timeout:.0f} s",
+                                   self.files.log.read_text(errors="replace")[-4000:])
+            time.sleep(0.05)
+        self.port = int(json.loads(ready.read_text())["listen"][0][1])
+        return self
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> int | None:
+        """Stop mitmdump (SIGTERM lets the addons close their files); returns its exit code."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
