@@ -39,8 +39,8 @@ class Explore(_Strict):
     budget_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
     max_actions: Annotated[int, Field(ge=1, le=2000)] = 60
     max_depth: Annotated[int, Field(ge=1, le=20)] = 5
-    settle_s: Annotated[float, Field(ge=0, le=30)] = 0.6
-    """Wait after each action for the app to react (counted as the device's own time)."""
+    settle_s: Annotated[float, Field(ge=0, le=30)] = 3.0
+    """Longest wait after an action for the app to go idle (it usually does much sooner)."""
     dwell_s: Annotated[float, Field(ge=0, le=600)] = 8.0
     """Stay on the app after exploring, so periodic heartbeats have time to show."""
 

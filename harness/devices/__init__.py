@@ -1,0 +1,1 @@
+"""Device backends behind one Protocol, chosen from a registry by the farm entry's kind."""

@@ -1,0 +1,55 @@
+"""A local Appium 3 server for one device, started and stopped by the harness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from appium.webdriver.appium_service import AppiumService
+
+from harness import tools
+from harness.errors import BackendUnavailable, DeviceError
+
+
+class LocalAppium:
+    def __init__(self, device_id: str, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.device_id = device_id
+        self.log_path = log_path
+        self.extra_env = extra_env or {}
+        self.port = tools.free_port()
+        self._service: AppiumService | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LocalAppium:
+        appium = tools.appium()
+        node = shutil.which("node")
+        if not appium.path or not node:
+            raise BackendUnavailable(self.device_id, f"Appium 3 is not installed: {appium.install}")
+        env = {**os.environ, **self.extra_env}
+        if appium.path.endswith(".js"):
+            env["APPIUM_HOME"] = str(tools.APPIUM_HOME)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the server
+        self._service = AppiumService()
+        try:
+            self._service.start(
+                args=["--address", "127.0.0.1", "--port", str(self.port), "--log-level", "info",
+                      "--log-no-colors"],
+                env=env, node=node, main_script=appium.path, stdout=self._log, stderr=self._log,
+                timeout_ms=60000,
+            )
+        except Exception as e:
+            self.__exit__()
+            raise DeviceError(self.device_id, f"Appium did not start: {e}") from e
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._service is not None:
+            self._service.stop(timeout=10)
+            self._service = None
+        if getattr(self, "_log", None):
+            self._log.close()

@@ -1,0 +1,99 @@
+"""What every backend (web, Android, HarmonyOS) offers a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from harness.config.farm import DeviceSpecBase
+from harness.config.scenario import Scenario
+from harness.ui.tree import Screen, UiNode
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """What a device needs to start one app run."""
+
+    scenario: Scenario
+    run_dir: Path
+    proxy_url: str
+    ca_spki: str
+    ca_cert: Path
+    canary_photo: Path
+
+
+@dataclass
+class LaunchInfo:
+    started: float
+    """Epoch seconds when the app was asked to start."""
+    launch_ms: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VideoInfo:
+    path: Path
+    start: float
+    """Epoch seconds of the video's first frame: the run clock maps every event onto the video."""
+    width: int
+    height: int
+
+
+class Device(Protocol):
+    """A leased device. Entering it starts whatever it needs (display, Appium); leaving restores it."""
+
+    spec: DeviceSpecBase
+
+    @property
+    def id(self) -> str: ...
+
+    def __enter__(self) -> Device: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def describe(self) -> dict[str, Any]:
+        """Platform, OS version and build facts for the report."""
+        ...
+
+    def start_recording(self, path: Path) -> None: ...
+
+    def stop_recording(self) -> VideoInfo | None: ...
+
+    def launch(self, setup: RunSetup) -> LaunchInfo:
+        """Install if needed, route traffic to the proxy, plant canaries, start hooks and the app."""
+        ...
+
+    def finish(self) -> None:
+        """Stop the app and restore the device (proxy cleared, app stopped); safe to call twice."""
+        ...
+
+    def alive(self) -> bool:
+        """Is the app still running and the device answering?"""
+        ...
+
+    def settle(self, timeout: float) -> None:
+        """Wait (at most `timeout` s) until the app has reacted to the last action."""
+        ...
+
+    def screen(self) -> Screen: ...
+
+    def tap(self, node: UiNode) -> None: ...
+
+    def type_text(self, node: UiNode, text: str) -> None: ...
+
+    def choose_file(self, node: UiNode, path: Path) -> None:
+        """Answer a file picker with `path` (the canary photo)."""
+        ...
+
+    def back(self) -> None: ...
+
+    def home(self) -> None:
+        """Bring the app back to its start screen (after the walk left it)."""
+        ...
+
+    def screenshot(self, path: Path) -> Path: ...
+
+    def drain_hook_events(self) -> list[dict[str, Any]]:
+        """Hook events the backend gathered itself (the web device's go through the proxy instead)."""
+        ...

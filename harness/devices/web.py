@@ -1,0 +1,252 @@
+"""The web device: Debian Chromium through Appium's chromium driver, emulating a phone.
+
+Entering the device starts a private Xvfb display and a local Appium server; each run gets a
+fresh browser profile routed through the run's capture proxy, with the hook script injected
+before any page script, a canary geolocation and a canary camera picture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from appium import webdriver
+from appium.options.common import AppiumOptions
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+
+from harness.config.farm import WebDeviceSpec
+from harness.devices.appium_server import LocalAppium
+from harness.devices.display import VirtualDisplay
+from harness.devices.protocol import LaunchInfo, RunSetup, VideoInfo
+from harness.devices.screenrecord import X11Recorder
+from harness.errors import DeviceError
+from harness.ui.tree import Screen, UiNode
+
+_JS = resources.files("harness")
+HOOK_SCRIPT = (_JS / "instrumentation" / "web_hooks.js").read_text(encoding="utf-8")
+SNAPSHOT_SCRIPT = (_JS / "devices" / "dom_snapshot.js").read_text(encoding="utf-8")
+QUIET_MS = 300
+"""A page whose DOM has not changed for this long, with nothing in flight, has settled."""
+
+
+def origins(setup: RunSetup) -> list[str]:
+    """Every origin the scenario's hosts can serve, for Chromium's secure-context allow-list."""
+    port = urlsplit(setup.scenario.entry).port
+    suffix = f":{port}" if port else ""
+    return [f"{scheme}://{host}{suffix}" for host in setup.scenario.hosts for scheme in ("http", "https")]
+
+
+def chrome_arguments(spec: WebDeviceSpec, setup: RunSetup, profile: Path) -> list[str]:
+    return [
+        "--no-sandbox",  # the harness runs as root in CI
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-quic",
+        "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
+        "--disable-dev-shm-usage",
+        "--lang=zh-CN",
+        f"--user-data-dir={profile}",
+        f"--proxy-server={setup.proxy_url}",
+        "--proxy-bypass-list=<-loopback>",  # even loopback goes through the capture proxy
+        f"--ignore-certificate-errors-spki-list={setup.ca_spki}",
+        f"--unsafely-treat-insecure-origin-as-secure={','.join(origins(setup))}",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={setup.canary_photo.with_suffix('.mjpeg')}",
+        "--kiosk",
+        "--window-position=0,0",
+        f"--window-size={spec.emulate.width},{spec.emulate.height}",
+        *(["--headless=new"] if spec.headless else []),
+    ]
+
+
+class WebDevice:
+    def __init__(self, spec: WebDeviceSpec, work_dir: Path) -> None:
+        self.spec = spec
+        self.work_dir = work_dir
+        self._display: VirtualDisplay | None = None
+        self._appium: LocalAppium | None = None
+        self._recorder: X11Recorder | None = None
+        self._driver: Any = None
+        self._setup: RunSetup | None = None
+        self._profile: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def __repr__(self) -> str:
+        return f"<WebDevice {self.id}>"
+
+    # ── device lifetime ────────────────────────────────────────────────────────────────────
+    def __enter__(self) -> WebDevice:
+        size = (self.spec.emulate.width, self.spec.emulate.height)
+        extra_env: dict[str, str] = {}
+        try:
+            if not self.spec.headless:
+                self._display = VirtualDisplay(self.id, *size).__enter__()
+                assert self._display.name
+                extra_env["DISPLAY"] = self._display.name
+                self._recorder = X11Recorder(self.id, self._display.name, *size)
+            if self.spec.appium == "local":
+                self._appium = LocalAppium(self.id, self.work_dir / f"appium-{self.id}.log", extra_env).__enter__()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+        if self._appium:
+            self._appium.__exit__()
+            self._appium = None
+        if self._display:
+            self._display.__exit__()
+            self._display = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"platform": "web", "os": "Debian Chromium (mobile emulation)", "browser": str(self.spec.browser),
+                "screen": f"{self.spec.emulate.width}x{self.spec.emulate.height}@{self.spec.emulate.pixel_ratio}"}
+
+    # ── recording ──────────────────────────────────────────────────────────────────────────
+    def start_recording(self, path: Path) -> None:
+        if self._recorder:
+            self._recorder.start(path)
+
+    def stop_recording(self) -> VideoInfo | None:
+        return self._recorder.stop() if self._recorder else None
+
+    # ── one run ────────────────────────────────────────────────────────────────────────────
+    def _options(self, setup: RunSetup) -> AppiumOptions:
+        profile = Path(tempfile.mkdtemp(prefix=f"fingertip-{self.id}-profile-"))
+        self._profile = profile
+        options = AppiumOptions()
+        options.set_capability("platformName", "linux")
+        options.set_capability("browserName", "chrome")  # the chromium driver's name for Chromium too
+        options.set_capability("appium:automationName", "Chromium")
+        options.set_capability("appium:executable", str(self.spec.chromedriver))
+        options.set_capability("appium:autodownloadEnabled", False)
+        options.set_capability("appium:newCommandTimeout", 600)
+        options.set_capability("goog:chromeOptions", {
+            "binary": str(self.spec.browser),
+            "args": chrome_arguments(self.spec, setup, profile),
+            "mobileEmulation": {
+                "deviceMetrics": {"width": self.spec.emulate.width, "height": self.spec.emulate.height,
+                                  "pixelRatio": self.spec.emulate.pixel_ratio, "touch": True, "mobile": True},
+                "userAgent": self.spec.emulate.user_agent,
+            },
+        })
+        return options
+
+    def _cdp(self, command: str, params: dict[str, Any]) -> Any:
+        return self._driver.execute("fingertipCdp", {"cmd": command, "params": params})["value"]
+
+    def launch(self, setup: RunSetup) -> LaunchInfo:
+        url = self._appium.url if self._appium else self.spec.appium
+        self._setup = setup
+        try:
+            self._driver = webdriver.Remote(url, options=self._options(setup))
+        except WebDriverException as e:
+            raise DeviceError(self.id, f"browser session did not start: {e.msg}") from e
+        self._driver.command_executor.add_command("fingertipCdp", "POST", "/session/$sessionId/goog/cdp/execute")
+        self._driver.set_page_load_timeout(30)
+        location = setup.scenario.canaries.location
+        self._cdp("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK_SCRIPT})
+        self._cdp("Emulation.setGeolocationOverride",
+                  {"latitude": location.latitude, "longitude": location.longitude, "accuracy": 10})
+        with contextlib.suppress(WebDriverException):  # permissions are also granted by the fake-UI flag
+            for origin in origins(setup):
+                self._cdp("Browser.grantPermissions", {"origin": origin,
+                                                       "permissions": ["geolocation", "videoCapture"]})
+        started = time.time()
+        try:
+            self._driver.get(setup.scenario.entry)
+        except WebDriverException as e:
+            raise DeviceError(self.id, f"entry {setup.scenario.entry} did not load: {e.msg}") from e
+        timing = self._driver.execute_script(
+            "const n = performance.getEntriesByType('navigation')[0]; return n ? n.duration : null;")
+        return LaunchInfo(started=started, launch_ms=timing)
+
+    def finish(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                driver.quit()
+        if self._profile is not None:
+            shutil.rmtree(self._profile, ignore_errors=True)
+            self._profile = None
+
+    def alive(self) -> bool:
+        if self._driver is None:
+            return False
+        try:
+            self._driver.execute_script("return 1")
+            return True
+        except WebDriverException:
+            return False
+
+    # ── UI ─────────────────────────────────────────────────────────────────────────────────
+    def settle(self, timeout: float) -> None:
+        """Wait until no request is in flight and the page has been still for a moment (or `timeout`)."""
+        deadline = time.monotonic() + timeout
+        time.sleep(min(timeout, 0.2))  # let the app's own event handlers (hashchange…) start their work
+        while True:
+            try:
+                state = self._driver.execute_script("return window.__fingertipIdle ? window.__fingertipIdle() : null")
+            except WebDriverException:
+                state = None
+            if state and state["inflight"] == 0 and state["quietMs"] >= QUIET_MS and state["ready"] == "complete":
+                return
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.1)
+
+    def screen(self) -> Screen:
+        data = self._driver.execute_script(SNAPSHOT_SCRIPT)
+        nodes = tuple(UiNode.from_dict(n) for n in data["nodes"])
+        return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]))
+
+    def _element(self, node: UiNode) -> Any:
+        return self._driver.find_element(By.CSS_SELECTOR, f'[data-fingertip-ref="{node.ref}"]')
+
+    def tap(self, node: UiNode) -> None:
+        element = self._element(node)
+        try:
+            element.click()
+        except WebDriverException:
+            # Covered or off-screen: a script click still runs the app's own handlers.
+            self._driver.execute_script("arguments[0].click()", element)
+
+    def type_text(self, node: UiNode, text: str) -> None:
+        element = self._element(node)
+        element.clear()
+        element.send_keys(text)
+
+    def choose_file(self, node: UiNode, path: Path) -> None:
+        self._element(node).send_keys(str(path))
+
+    def back(self) -> None:
+        self._driver.back()
+
+    def home(self) -> None:
+        assert self._setup is not None
+        self._driver.get(self._setup.scenario.entry)
+
+    def screenshot(self, path: Path) -> Path:
+        if not self._driver.save_screenshot(str(path)):
+            raise DeviceError(self.id, f"screenshot to {path} failed")
+        return path
+
+    def drain_hook_events(self) -> list[dict[str, Any]]:
+        return []  # the injected script reports through the capture proxy's hook sink

@@ -1,0 +1,1 @@
+"""Canaries, keyword lists and (later) redaction: what makes evidence trustworthy."""

@@ -1,0 +1,51 @@
+"""Words government apps use (../shared/domain.md §2), grouped the way the checks ask."""
+
+from __future__ import annotations
+
+import re
+
+MANDATORY_FEATURES: dict[str, tuple[str, ...]] = {
+    "打卡签到": ("打卡", "签到", "每日签到", "考勤", "check-in", "checkin"),
+    "积分排名": ("积分", "排名", "排行榜", "榜单", "排行"),
+    "统计在线时长": ("在线时长", "学习时长", "在线时间", "学习时间"),
+}
+"""Art. 14(2): the three mandatory features, each with the words its controls use."""
+
+MANDATORY_ENDPOINT = re.compile(
+    r"check-?in|sign-?in/daily|daily-?sign|qiandao|daka|attendance|clock-?in|"
+    r"points?/?rank|ranking|leaderboard|jifen|paihang|"
+    r"online|heartbeat|study|duration|keepalive|zaixian",
+    re.I,
+)
+"""Endpoint paths that implement those features."""
+
+ONLINE_TIME_BODY = re.compile(r"online|study|duration|seconds|minutes|时长", re.I)
+"""Body keys of a heartbeat that counts time."""
+
+TRAPS: tuple[str, ...] = ("积分落户", "积分兑换", "会议签到", "应急值守", "排名全省", "排名全国")
+"""Texts with a mandatory-feature word that are not the feature (a service, a headline)."""
+
+COMPLAINT_ENTRY = ("投诉建议", "意见反馈", "我要投诉", "我要建议", "投诉", "建议", "留言", "诉求", "12345", "帮助与反馈")
+COMPLAINT_TRACKING = ("我的反馈", "我的诉求", "受理编号", "查询密码", "办理进度", "处理情况", "留言查询", "回复")
+COMPLAINT_RATING = ("满意度评价", "好差评", "评价", "非常满意", "不满意")
+
+DO_NOT_TAP = ("提交", "确认", "确定", "发送", "支付", "付款", "删除", "注销", "退出登录", "退出", "撤回")
+"""The explorer never taps these: a test must not file, pay for or delete anything."""
+
+
+def matches(text: str, words: tuple[str, ...]) -> list[str]:
+    return [w for w in words if w.lower() in text.lower()]
+
+
+def is_trap(text: str) -> bool:
+    return any(t in text for t in TRAPS)
+
+
+def feature_of(text: str) -> str | None:
+    """The mandatory feature a control's text names, unless the text is a known trap."""
+    if is_trap(text):
+        return None
+    for feature, words in MANDATORY_FEATURES.items():
+        if matches(text, words):
+            return feature
+    return None

@@ -1,0 +1,105 @@
+// Fingertip web hooks: injected before any page script. Reports, with timestamps and a JS stack,
+// geolocation requests, camera / microphone, file choosers and fetch / XHR / sendBeacon calls.
+// Reports go to a made-up host the capture proxy answers itself, so they survive navigations.
+(() => {
+  if (window.__fingertipHooks) return;
+  window.__fingertipHooks = true;
+  const SINK = location.protocol.replace(/^(?!https?:).*/, "http:") + "//fingertip-hooks.invalid/events";
+  const beacon = navigator.sendBeacon ? navigator.sendBeacon.bind(navigator) : null;
+  const realFetch = window.fetch ? window.fetch.bind(window) : null;
+  let queue = [];
+  let timer = null;
+
+  const stack = () => {
+    const lines = (new Error().stack || "").split("\n").slice(3, 11);
+    return lines.map((s) => s.trim()).filter((s) => s && !s.includes("fingertip"));
+  };
+  const flush = () => {
+    timer = null;
+    if (!queue.length) return;
+    const body = JSON.stringify(queue);
+    queue = [];
+    if (!(beacon && beacon(SINK, body)) && realFetch) {
+      realFetch(SINK, { method: "POST", body, keepalive: true, mode: "no-cors" }).catch(() => {});
+    }
+  };
+  const report = (kind, detail) => {
+    queue.push({ kind, detail, t: Date.now() / 1000, page: location.href, stack: stack() });
+    if (!timer) timer = setTimeout(flush, 150);
+  };
+  addEventListener("pagehide", flush, true);
+
+  // Idleness for the explorer: requests in flight and time since the DOM last changed.
+  let inflight = 0;
+  let lastChange = Date.now();
+  const track = (promise) => { inflight++; const done = () => { inflight--; lastChange = Date.now(); }; promise.then(done, done); return promise; };
+  new MutationObserver(() => { lastChange = Date.now(); }).observe(document, { subtree: true, childList: true, characterData: true });
+  window.__fingertipIdle = () => ({ inflight, quietMs: Date.now() - lastChange, ready: document.readyState });
+  const isSink = (url) => String(url).includes("fingertip-hooks.invalid");
+  const absolute = (url) => { try { return new URL(String(url), location.href).href; } catch (e) { return String(url); } };
+
+  const geo = navigator.geolocation;
+  if (geo) {
+    for (const method of ["getCurrentPosition", "watchPosition"]) {
+      const real = geo[method].bind(geo);
+      geo[method] = (ok, fail, options) => {
+        report("geolocation", { method, options: options || null });
+        return real((position) => {
+          report("geolocation-result", { method, latitude: position.coords.latitude, longitude: position.coords.longitude, accuracy: position.coords.accuracy });
+          if (ok) ok(position);
+        }, (error) => {
+          report("geolocation-error", { method, code: error.code, message: error.message });
+          if (fail) fail(error);
+        }, options);
+      };
+    }
+  }
+
+  const media = navigator.mediaDevices;
+  if (media && media.getUserMedia) {
+    const real = media.getUserMedia.bind(media);
+    media.getUserMedia = (constraints) => {
+      report("camera", { video: !!(constraints && constraints.video), audio: !!(constraints && constraints.audio) });
+      return real(constraints);
+    };
+  }
+
+  document.addEventListener("click", (event) => {
+    const input = event.target && event.target.closest && event.target.closest("input[type=file]");
+    if (input) report("file-chooser", { accept: input.accept || "", capture: input.getAttribute("capture"), id: input.id || input.name || "" });
+  }, true);
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input && input.type === "file") {
+      const files = Array.from(input.files || []).map((f) => ({ name: f.name, size: f.size, type: f.type }));
+      report("file-selected", { id: input.id || input.name || "", accept: input.accept || "", capture: input.getAttribute("capture"), files });
+    }
+  }, true);
+
+  if (realFetch) {
+    window.fetch = (resource, init) => {
+      const url = resource && resource.url ? resource.url : resource;
+      if (!isSink(url)) report("fetch", { method: ((init && init.method) || (resource && resource.method) || "GET").toUpperCase(), url: absolute(url) });
+      return track(realFetch(resource, init));
+    };
+  }
+  const open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    this.__fingertip = { method: String(method).toUpperCase(), url: absolute(url) };
+    return open.call(this, method, url, ...rest);
+  };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (body) {
+    if (this.__fingertip && !isSink(this.__fingertip.url)) {
+      report("xhr", this.__fingertip);
+      track(new Promise((resolve) => this.addEventListener("loadend", resolve)));
+    }
+    return send.call(this, body);
+  };
+  if (beacon) {
+    navigator.sendBeacon = (url, data) => {
+      if (!isSink(url)) report("beacon", { url: absolute(url), size: data ? (data.size || data.length || 0) : 0 });
+      return beacon(url, data);
+    };
+  }
+})();

@@ -1,0 +1,74 @@
+"""Turning the recorder's mitmproxy flow file into FlowRecords."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mitmproxy import http, io
+from mitmproxy.exceptions import FlowReadException
+
+from harness.capture.addons.common import REFUSED
+from harness.observe.model import FlowRecord
+
+TEXT_LIMIT = 64 * 1024
+
+
+def _text(flow: http.HTTPFlow) -> str:
+    try:
+        content = flow.request.get_content(strict=False) or b""
+    except ValueError:
+        content = flow.request.raw_content or b""
+    return content[:TEXT_LIMIT].decode("utf-8", errors="replace")
+
+
+def record(flow: http.HTTPFlow) -> FlowRecord:
+    response = flow.response
+    peer = flow.server_conn.peername
+    return FlowRecord(
+        id=flow.id,
+        t=flow.request.timestamp_start,
+        method=flow.request.method,
+        url=flow.request.pretty_url,
+        host=flow.request.pretty_host,
+        path=flow.request.path,
+        status=response.status_code if response else None,
+        error=flow.error.msg if flow.error else None,
+        refused=bool(flow.metadata.get(REFUSED)),
+        request_type=flow.request.headers.get("content-type", ""),
+        request_size=len(flow.request.raw_content or b""),
+        response_size=len(response.raw_content or b"") if response else 0,
+        request_text=_text(flow),
+        server_ip=str(peer[0]) if peer else None,
+    )
+
+
+def read_flows(path: Path) -> tuple[list[FlowRecord], list[str]]:
+    """All flows in the file, in request order, and the problems met reading it."""
+    if not path.exists():
+        return [], []
+    records: list[FlowRecord] = []
+    problems: list[str] = []
+    with open(path, "rb") as f:
+        try:
+            for flow in io.FlowReader(f).stream():
+                if isinstance(flow, http.HTTPFlow):
+                    records.append(record(flow))
+        except FlowReadException as e:
+            problems.append(f"flow file {path.name} is damaged after {len(records)} flows: {e}")
+    records.sort(key=lambda r: r.t)
+    return records, problems
+
+
+def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    if not path.exists():
+        return [], []
+    items: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        try:
+            items.append(json.loads(line))
+        except ValueError:
+            problems.append(f"{path.name}:{number} is not JSON (a torn write?)")
+    return items, problems

@@ -1,0 +1,98 @@
+"""The observations of one run of one app on one device."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from harness.ui.tree import Screen
+
+
+class FlowRecord(BaseModel):
+    id: str
+    t: float
+    """Epoch seconds the request started."""
+    method: str
+    url: str
+    host: str
+    path: str
+    status: int | None = None
+    error: str | None = None
+    refused: bool = False
+    request_type: str = ""
+    request_size: int = 0
+    response_size: int = 0
+    request_text: str = ""
+    """The request body as text (truncated), for keyword and canary search."""
+    server_ip: str | None = None
+
+
+class ScreenVisit(BaseModel):
+    t: float
+    signature: str
+    screen: dict[str, Any]
+    screenshot: str | None = None
+    """Path relative to the run folder."""
+
+    def as_screen(self) -> Screen:
+        return Screen.from_dict(self.screen)
+
+
+class Action(BaseModel):
+    t: float
+    kind: str
+    """launch · tap · type · file · back · step · wait."""
+    label: str = ""
+    role: str = ""
+    before: str = ""
+    after: str = ""
+    """Screen signatures before and after: the edges of the UI transition graph."""
+
+
+class VideoRef(BaseModel):
+    path: str
+    start: float
+    width: int
+    height: int
+
+
+class Observations(BaseModel):
+    app: str
+    app_name: str
+    device: str
+    platform: str
+    run_id: str
+    started: float
+    ended: float = 0.0
+    device_info: dict[str, Any] = Field(default_factory=dict)
+    context: list[str] = Field(default_factory=list)
+    launch_ms: float | None = None
+    video: VideoRef | None = None
+    flows: list[FlowRecord] = Field(default_factory=list)
+    refusals: list[dict[str, Any]] = Field(default_factory=list)
+    hook_events: list[dict[str, Any]] = Field(default_factory=list)
+    screens: list[ScreenVisit] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+    """What went wrong while observing (proxy died, hook report lost…): reported, never dropped."""
+
+    def video_t(self, epoch: float) -> float:
+        """Seconds into the run's video (or into the run, without one) of an epoch time."""
+        origin = self.video.start if self.video else self.started
+        return round(max(0.0, epoch - origin), 2)
+
+    def app_flows(self) -> list[FlowRecord]:
+        return [f for f in self.flows if not f.refused]
+
+    def save(self, folder: Path) -> Path:
+        path = folder / "observations.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(self.model_dump_json(indent=1), encoding="utf-8")
+        temporary.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, folder: Path) -> Observations:
+        return cls.model_validate_json((folder / "observations.json").read_text(encoding="utf-8"))

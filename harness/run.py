@@ -1,0 +1,103 @@
+"""One run of one app on one device: prepare, observe while it runs, restore, and save Observations.
+
+Every resource is a context manager entered in order and left in reverse, so the device is
+restored and the proxy stopped whatever happens; whatever was recorded up to a failure is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.capture.proxy import CaptureProxy, ca_spki_hash
+from harness.config.scenario import Scenario
+from harness.devices.protocol import Device, RunSetup, VideoInfo
+from harness.evidence.canaries import make_canary_photo
+from harness.observe.flows import read_flows, read_jsonl
+from harness.observe.model import Observations, VideoRef
+from harness.samples.server import SampleServer
+from harness.ui.explorer import Explorer, Walk
+
+AddressMap = dict[str, list[tuple[str, int | None]]]
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    root: Path
+    """reports/<run-id>/runs/<app>@<device>/"""
+
+    @classmethod
+    def for_cell(cls, sweep_dir: Path, app: str, device: str) -> RunPaths:
+        return cls(sweep_dir / "runs" / f"{app}@{device}")
+
+    @property
+    def video(self) -> Path:
+        return self.root / "video.mp4"
+
+    @property
+    def shots(self) -> Path:
+        return self.root / "screens"
+
+
+def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
+    if sample is not None:
+        return {h: [(a, p) for a, p in entries] for h, entries in sample.address_map(scenario.hosts).items()}
+    return {host: [(a, None) for a in addresses] for host, addresses in scenario.hosts.items()}
+
+
+def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: str) -> Observations:
+    """Run `scenario` on `device` once and return (and save) everything it observed."""
+    paths = RunPaths.for_cell(sweep_dir, scenario.id, device.id)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    confdir = sweep_dir / "capture-ca"
+    observations = Observations(
+        app=scenario.id, app_name=scenario.name, device=device.id, platform=scenario.platform,
+        run_id=f"{sweep_id}/{scenario.id}@{device.id}", started=time.time(), context=list(scenario.context),
+        device_info=device.describe(),
+    )
+    walk = Walk()
+    video: VideoInfo | None = None
+    with contextlib.ExitStack() as stack:
+        sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
+        proxy = stack.enter_context(CaptureProxy(paths.root, confdir, address_map(scenario, sample)))
+        photo = make_canary_photo(paths.root / "canaries", f"{scenario.id}@{device.id}:{observations.started:.0f}")
+        setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
+                         ca_spki=ca_spki_hash(confdir), ca_cert=confdir / "mitmproxy-ca-cert.pem",
+                         canary_photo=photo)
+        try:
+            device.start_recording(paths.video)
+            launch = device.launch(setup)
+            observations.launch_ms = launch.launch_ms
+            explorer = Explorer(device, scenario.explore, photo, paths.shots)
+            walk = explorer.walk
+            explorer.run(scenario.steps)
+            time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself
+            if not proxy.alive():
+                walk.problems.append("the capture proxy stopped during the run: flows after that are missing")
+        finally:
+            device.finish()
+            with contextlib.suppress(Exception):
+                video = device.stop_recording()
+            proxy.stop()
+            observations.ended = time.time()
+            _collect(observations, proxy, walk, video, paths)
+    return observations
+
+
+def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video: VideoInfo | None,
+             paths: RunPaths) -> None:
+    flows, flow_problems = read_flows(proxy.files.flows)
+    refusals, refusal_problems = read_jsonl(proxy.files.refusals)
+    hooks, hook_problems = read_jsonl(proxy.files.hook_events)
+    observations.flows = flows
+    observations.refusals = refusals
+    observations.hook_events = sorted(hooks, key=lambda e: float(e.get("t", 0)))
+    observations.screens = walk.screens
+    observations.actions = walk.actions
+    observations.problems = [*walk.problems, *flow_problems, *refusal_problems, *hook_problems]
+    if video is not None:
+        observations.video = VideoRef(path=video.path.name, start=video.start, width=video.width,
+                                      height=video.height)
+    observations.save(paths.root)

@@ -1,0 +1,38 @@
+"""Where the external programs the harness drives live, and what installs them."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+APPIUM_HOME = PROJECT_ROOT / ".appium"
+"""Project-local Appium 3 + appium-chromium-driver, installed by ./setup.sh (npm --ignore-scripts)."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    path: str | None
+    install: str
+
+
+def which(name: str, install: str, *candidates: Path) -> Tool:
+    for candidate in candidates:
+        if candidate.exists():
+            return Tool(name, str(candidate), install)
+    return Tool(name, shutil.which(name), install)
+
+
+def appium() -> Tool:
+    return which("appium", "./setup.sh (npm install appium@3 appium-chromium-driver into .appium/)",
+                 APPIUM_HOME / "node_modules" / "appium" / "index.js")
+
+
+def free_port() -> int:
+    """A port the kernel just handed out on loopback (the caller binds it right after)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

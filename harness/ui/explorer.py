@@ -1,0 +1,196 @@
+"""The explorer: walks an app's UI on any device and records what it saw.
+
+Scripted steps from the scenario go first. Then a depth-first walk: on each screen, tabs first,
+then controls whose text names a complaint path or a mandatory feature, then the rest; every
+new screen gets a screenshot; it goes back after each branch. It never taps controls that would
+submit, pay or delete (keywords.DO_NOT_TAP), answers file pickers with the canary photo, and
+stops on its time budget, its action budget, or a plateau of actions that find nothing new.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.config.scenario import Explore, Step
+from harness.devices.protocol import Device
+from harness.evidence import keywords
+from harness.observe.model import Action, ScreenVisit
+from harness.ui.tree import Screen, UiNode
+
+PLATEAU = 20
+"""Consecutive actions without a new screen after which the walk stops."""
+
+
+def priority(node: UiNode) -> int:
+    """Lower runs first: tabs, complaint paths, mandatory-feature controls, everything else."""
+    label = node.label
+    if node.in_tabbar or node.role == "tab":
+        return 0
+    if keywords.matches(label, keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING):
+        return 1
+    if keywords.feature_of(label) or node.role == "file":
+        return 2
+    return 3
+
+
+def tappable(node: UiNode) -> bool:
+    if node.role == "file":
+        return True
+    if not node.clickable or not node.label:
+        return False
+    return not keywords.matches(node.label, keywords.DO_NOT_TAP)
+
+
+@dataclass
+class Walk:
+    """What the explorer recorded; the run turns it into Observations."""
+
+    screens: list[ScreenVisit] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class Explorer:
+    def __init__(self, device: Device, settings: Explore, canary_photo: Path, shots: Path,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.device = device
+        self.settings = settings
+        self.canary_photo = canary_photo
+        self.shots = shots
+        self.clock = clock
+        self.walk = Walk()
+        self._seen: set[str] = set()
+        self._tried: set[tuple[str, str, str]] = set()
+        self._explored: set[str] = set()
+        self._deadline = 0.0
+        self._actions = 0
+        self._stale = 0
+
+    # ── observing ──────────────────────────────────────────────────────────────────────────
+    def observe(self) -> Screen:
+        screen = self.device.screen()
+        signature = screen.signature()
+        if signature not in self._seen:
+            self._seen.add(signature)
+            self._stale = 0
+            shot = self.shots / f"{len(self.walk.screens):03d}-{signature}.png"
+            self.shots.mkdir(parents=True, exist_ok=True)
+            try:
+                self.device.screenshot(shot)
+                ref = f"{self.shots.name}/{shot.name}"
+            except Exception as e:  # a missing picture must not end the walk
+                self.walk.problems.append(f"screenshot failed on {screen.key}: {e}")
+                ref = None
+            self.walk.screens.append(ScreenVisit(t=self.clock(), signature=signature, screen=screen.to_dict(),
+                                                 screenshot=ref))
+        return screen
+
+    def _record(self, kind: str, node: UiNode | None, before: Screen, after: Screen | None) -> None:
+        self.walk.actions.append(Action(
+            t=self.clock(), kind=kind, label=node.label if node else "", role=node.role if node else "",
+            before=before.signature(), after=after.signature() if after else "",
+        ))
+
+    def _settle(self) -> None:
+        self.device.settle(self.settings.settle_s)
+
+    def _budget_left(self) -> bool:
+        return (self.clock() < self._deadline and self._actions < self.settings.max_actions
+                and self._stale < PLATEAU)
+
+    # ── acting ─────────────────────────────────────────────────────────────────────────────
+    def act(self, node: UiNode, before: Screen) -> Screen:
+        self._actions += 1
+        self._stale += 1
+        if node.role == "file":
+            self.device.choose_file(node, self.canary_photo)
+            kind = "file"
+        else:
+            self.device.tap(node)
+            kind = "tap"
+        self._settle()
+        after = self.observe()
+        self._record(kind, node, before, after)
+        return after
+
+    def back_to(self, target: Screen) -> bool:
+        here = self.device.screen()
+        if here.signature() == target.signature():
+            return True
+        self.device.back()
+        self._settle()
+        after = self.observe()
+        self._record("back", None, here, after)
+        return after.signature() == target.signature()
+
+    def run_steps(self, steps: tuple[Step, ...]) -> None:
+        for step in steps:
+            before = self.observe()
+            if step.wait is not None:
+                time.sleep(step.wait)
+                self._record("wait", None, before, None)
+                continue
+            if step.back:
+                self.device.back()
+            else:
+                wanted = step.tap if step.tap is not None else (step.type or {}).get("into", "")
+                node = next((n for n in before.nodes if wanted and wanted in n.label), None)
+                if node is None:
+                    self.walk.problems.append(f"scripted step: no control labelled {wanted!r} on {before.key}")
+                    continue
+                if step.tap is not None:
+                    self.device.tap(node)
+                else:
+                    self.device.type_text(node, (step.type or {})["text"])
+            self._settle()
+            self._record("step", None, before, self.observe())
+
+    def explore(self, screen: Screen, depth: int) -> bool:
+        """Walk `screen`'s controls; False when the walk lost its way back before finishing."""
+        self._explored.add(screen.signature())
+        # Tabs are walked from the start screen only: from anywhere else they lead to the same places.
+        candidates = sorted((n for n in screen.actionable() if tappable(n) and (depth == 1 or not n.in_tabbar)),
+                            key=priority)
+        for candidate in candidates:
+            if not self._budget_left():
+                return False
+            where = "tabbar" if candidate.in_tabbar else screen.signature()
+            key = (where, candidate.role, candidate.label or candidate.ref)
+            if key in self._tried:
+                continue
+            # Apps re-render: act on the control as it is now, found again by role and label.
+            now = self.device.screen()
+            if now.signature() != screen.signature():
+                return False
+            node = next((n for n in now.nodes if (n.role, n.label) == (candidate.role, candidate.label)), candidate)
+            self._tried.add(key)
+            try:
+                after = self.act(node, screen)
+            except Exception as e:  # the control went away under us: note it and go on
+                self.walk.problems.append(f"could not act on {node.label!r} at {screen.key}: {e}")
+                continue
+            if after.signature() == screen.signature():
+                continue
+            if after.signature() not in self._explored and depth < self.settings.max_depth:
+                if not self.explore(after, depth + 1):
+                    self._tried.discard(key)  # come back through here on the next pass
+                    self._explored.discard(after.signature())
+            if not self.back_to(screen):
+                return False
+        return True
+
+    def run(self, steps: tuple[Step, ...] = ()) -> Walk:
+        self._deadline = self.clock() + self.settings.budget_s
+        self.run_steps(steps)
+        home = self.observe()
+        # Passes from the start screen until one finishes, or the budget or the plateau ends the walk.
+        while self._budget_left():
+            if self.explore(home, 1):
+                break
+            self.device.home()
+            self._settle()
+            self._record("home", None, home, self.observe())
+        return self.walk
