@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -33,7 +34,9 @@ class LocalAppium:
         if appium.path.endswith(".js"):
             env["APPIUM_HOME"] = str(tools.APPIUM_HOME)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the server
+        self._log = open(self.log_path, "ab")
+        # The service polls /status until Appium listens; each refused poll is not worth a warning.
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
         self._service = AppiumService()
         try:
             self._service.start(

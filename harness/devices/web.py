@@ -138,6 +138,7 @@ class WebDevice:
         options.set_capability("appium:executable", str(self.spec.chromedriver))
         options.set_capability("appium:autodownloadEnabled", False)
         options.set_capability("appium:newCommandTimeout", 600)
+        options.set_capability("pageLoadStrategy", "eager")  # don't wait on slow images / beacons
         options.set_capability("goog:chromeOptions", {
             "binary": str(self.spec.browser),
             "args": chrome_arguments(self.spec, setup, profile),
@@ -241,7 +242,10 @@ class WebDevice:
 
     def home(self) -> None:
         assert self._setup is not None
-        self._driver.get(self._setup.scenario.entry)
+        try:
+            self._driver.get(self._setup.scenario.entry)
+        except WebDriverException as e:
+            raise DeviceError(self.id, f"could not return to {self._setup.scenario.entry}: {e.msg}") from e
 
     def screenshot(self, path: Path) -> Path:
         if not self._driver.save_screenshot(str(path)):

@@ -117,13 +117,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
         )
-        response = sample.handle(request)
+        if request.method == "OPTIONS":  # CORS preflight: the H5 front end calls API hosts cross-origin
+            response: Response | None = Response(204, b"", {"Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+                                                          "Access-Control-Allow-Headers": "Content-Type"})
+        else:
+            response = sample.handle(request)
         if response is None:
             response = sample.static_file(host, parts.path) if spec.static else None
         if response is None:
             response = Response(404, "未找到".encode(), {"Content-Type": "text/plain; charset=utf-8"})
         self.send_response(response.status)
-        headers = {"Cache-Control": "no-store", **response.headers}
+        headers = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*", **response.headers}
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))

@@ -148,12 +148,12 @@ class Explorer:
             self._settle()
             self._record("step", None, before, self.observe())
 
-    def explore(self, screen: Screen, depth: int) -> bool:
-        """Walk `screen`'s controls; False when the walk lost its way back before finishing."""
+    def explore(self, screen: Screen, depth: int, max_priority: int) -> bool:
+        """Walk `screen`'s controls up to `max_priority`; False when the walk lost its way back."""
         self._explored.add(screen.signature())
         # Tabs are walked from the start screen only: from anywhere else they lead to the same places.
-        candidates = sorted((n for n in screen.actionable() if tappable(n) and (depth == 1 or not n.in_tabbar)),
-                            key=priority)
+        candidates = sorted((n for n in screen.actionable() if tappable(n) and (depth == 1 or not n.in_tabbar)
+                             and priority(n) <= max_priority), key=priority)
         for candidate in candidates:
             if not self._budget_left():
                 return False
@@ -175,7 +175,7 @@ class Explorer:
             if after.signature() == screen.signature():
                 continue
             if after.signature() not in self._explored and depth < self.settings.max_depth:
-                if not self.explore(after, depth + 1):
+                if not self.explore(after, depth + 1, max_priority):
                     self._tried.discard(key)  # come back through here on the next pass
                     self._explored.discard(after.signature())
             if not self.back_to(screen):
@@ -186,11 +186,18 @@ class Explorer:
         self._deadline = self.clock() + self.settings.budget_s
         self.run_steps(steps)
         home = self.observe()
-        # Passes from the start screen until one finishes, or the budget or the plateau ends the walk.
-        while self._budget_left():
-            if self.explore(home, 1):
-                break
-            self.device.home()
-            self._settle()
-            self._record("home", None, home, self.observe())
+        # First every tab and every keyword control, then the rest. Each phase makes passes from the
+        # start screen until one finishes, or the budget or the plateau ends the walk.
+        for max_priority in (2, 3):
+            while self._budget_left():
+                if self.explore(home, 1, max_priority):
+                    break
+                try:
+                    self.device.home()
+                except Exception as e:
+                    self.walk.problems.append(f"explorer stopped: {e}")
+                    return self.walk
+                self._settle()
+                self._record("home", None, home, self.observe())
+            self._explored.clear()  # the next phase walks the same screens for their other controls
         return self.walk

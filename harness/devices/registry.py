@@ -1,0 +1,29 @@
+"""Backends by farm kind: a dict, not an if-chain. A kind without a backend here is skipped, honestly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.config.farm import DeviceSpecBase, WebDeviceSpec
+from harness.devices.protocol import Device
+from harness.errors import BackendUnavailable
+
+PLATFORM_OF_KIND = {"web": "web", "android": "android", "avd": "android", "harmony": "harmony"}
+
+
+def _web(spec: DeviceSpecBase, work_dir: Path) -> Device:
+    from harness.devices.web import WebDevice
+
+    assert isinstance(spec, WebDeviceSpec)
+    return WebDevice(spec, work_dir)
+
+
+BACKENDS: dict[str, Callable[[DeviceSpecBase, Path], Device]] = {"web": _web}
+
+
+def open_device(spec: DeviceSpecBase, work_dir: Path) -> Device:
+    factory = BACKENDS.get(spec.kind)
+    if factory is None:
+        raise BackendUnavailable(spec.id, f"no backend for kind {spec.kind!r} in this version of Fingertip yet")
+    return factory(spec, work_dir)

@@ -1,0 +1,83 @@
+"""Result records: one per app × device × check, written per run as soon as it ends."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from harness.checks.base import Check, Finding
+from harness.observe.model import Observations
+
+CELL_RESULTS = "results.json"
+
+
+def result_record(check: Check, finding: Finding, obs: Observations, cell_dir: str) -> dict[str, Any]:
+    """The stable results.json entry. Paths are relative to the sweep folder."""
+    evidence = []
+    for item in finding.evidence:
+        entry = item.model_dump(exclude_none=True)
+        if item.path:
+            entry["path"] = f"{cell_dir}/{item.path}"
+        evidence.append(entry)
+    return {
+        "app": obs.app,
+        "app_name": obs.app_name,
+        "device": obs.device,
+        "platform": obs.platform,
+        "check": check.name,
+        "article": check.article,
+        "title": check.title,
+        "verdict": finding.verdict,
+        "summary": finding.summary,
+        "evidence": evidence,
+        "details": finding.details,
+        "run": run_facts(obs, cell_dir),
+    }
+
+
+def run_facts(obs: Observations, cell_dir: str) -> dict[str, Any]:
+    refused = Counter(str(r.get("host", "?")) for r in obs.refusals)
+    return {
+        "id": obs.run_id,
+        "dir": cell_dir,
+        "video": f"{cell_dir}/{obs.video.path}" if obs.video else None,
+        "started": obs.started,
+        "ended": obs.ended,
+        "launch_ms": obs.launch_ms,
+        "device_info": obs.device_info,
+        "flows": len(obs.app_flows()),
+        "screens": len(obs.screens),
+        "hook_events": len(obs.hook_events),
+        "refused_egress": dict(sorted(refused.items())),
+        "problems": obs.problems,
+    }
+
+
+def missing_record(app: str, app_name: str, device: str, platform: str, check: Check, verdict: str,
+                   summary: str, cell_dir: str) -> dict[str, Any]:
+    """A cell that produced no observations: the run errored, or the device cannot run it here."""
+    return {"app": app, "app_name": app_name, "device": device, "platform": platform, "check": check.name,
+            "article": check.article, "title": check.title, "verdict": verdict, "summary": summary,
+            "evidence": [], "details": {}, "run": {"dir": cell_dir, "video": None}}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def write_cell(cell: Path, records: list[dict[str, Any]]) -> None:
+    write_atomic(cell / CELL_RESULTS, json.dumps(records, ensure_ascii=False, indent=1))
+
+
+def gather(sweep_dir: Path) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for path in sorted((sweep_dir / "runs").glob(f"*/{CELL_RESULTS}")):
+        records.extend(json.loads(path.read_text(encoding="utf-8")))
+    records.sort(key=lambda r: (r["app"], r["device"], r["article"], r["check"]))
+    return records
