@@ -1,0 +1,174 @@
+"""`fingertip`: sweep / doctor / recheck / report — thin, over pytest and the report writers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness.checks.base import ARTICLES
+from harness.config.farm import load_farm
+from harness.config.scenario import load_scenarios
+from harness.errors import ConfigError
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
+VERDICT_STYLE = {"pass": "green", "fail": "red", "review": "yellow", "error": "magenta", "skip": "dim"}
+console = Console()
+
+
+class ProgressReporter:
+    """A pytest plugin object: one progress bar tick per app × device × check."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.task = self.progress.add_task("sweep", total=len(items))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("sweep", total=len(ids))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.task is None:
+            return
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            self.progress.update(self.task, advance=1, description=report.nodeid.split("/")[-1][:60])
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    try:
+        farm = load_farm(args.farm)
+        scenarios = load_scenarios([Path(s) for s in args.scenarios])
+    except ConfigError as e:
+        console.print(f"[red]配置错误[/red] {e}")
+        return EXIT_USAGE
+    if not scenarios:
+        console.print(f"[red]no scenarios in {', '.join(args.scenarios)}[/red]")
+        return EXIT_USAGE
+    sweep_dir = Path(args.out).resolve() / (time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2))
+    console.print(f"指尖 Fingertip: {len(scenarios)} apps × {len(farm.devices)} devices → {sweep_dir}")
+    pytest_args = [*(str(s.path) for s in scenarios), "--ft-farm", str(Path(args.farm).resolve()),
+                   "--ft-out", str(Path(args.out).resolve()), "--ft-sweep-dir", str(sweep_dir),
+                   "-p", "no:cacheprovider", "-qq", "--no-header", "--no-summary", "--tb=no",
+                   "--rootdir", str(Path.cwd())]
+    if args.workers:
+        pytest_args += ["-n", str(args.workers)]
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        code = pytest.main(pytest_args, plugins=[ProgressReporter(progress)])
+    results = sweep_dir / "results.json"
+    if not results.exists():
+        console.print(f"[red]the sweep wrote no results (pytest exit {int(code)})[/red]")
+        return EXIT_INFRA
+    records = json.loads(results.read_text(encoding="utf-8"))
+    print_summary(records)
+    console.print(f"报告: {sweep_dir / 'index.html'}  ·  results.json  ·  junit.xml")
+    return EXIT_INFRA if any(r["verdict"] == "error" for r in records) else EXIT_OK
+
+
+def print_summary(records: list[dict[str, Any]]) -> None:
+    articles = [a for a in ARTICLES if any(r["article"] == a for r in records)]
+    table = Table(title="检测结果")
+    table.add_column("应用")
+    table.add_column("设备")
+    for article in articles:
+        table.add_column(f"第{article}条")
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for r in records:
+        cells.setdefault((r["app"], r["device"]), {})[r["article"]] = r["verdict"]
+    for (app, device), verdicts in cells.items():
+        row = [f"[{VERDICT_STYLE[verdicts[a]]}]{verdicts[a]}[/]" if a in verdicts else "" for a in articles]
+        table.add_row(app, device, *row)
+    console.print(table)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from harness.doctor import backend_ready, diagnose
+
+    findings = diagnose()
+    table = Table(title="fingertip doctor")
+    for column in ("backend", "what", "state", "install"):
+        table.add_column(column)
+    for f in findings:
+        state = f"[green]ok[/green] {f.detail}" if f.ok else f"[red]missing[/red] {f.detail}"
+        table.add_row(f.backend, f.what, state, "" if f.ok else f.install)
+    console.print(table)
+    from harness.devices.registry import BACKENDS
+
+    for backend in ("web", "android", "harmony", "frida"):
+        ready = backend_ready(findings, backend)
+        note = "" if backend in BACKENDS or backend == "frida" else " (no backend in this version yet)"
+        console.print(f"{backend}: {'[green]can drive[/green]' if ready else '[red]cannot drive[/red]'}{note}")
+    return EXIT_OK if backend_ready(findings, "web") else EXIT_ERRORS
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    from harness.checks.registry import CHECKS
+    from harness.observe.model import Observations
+    from harness.reports.results import result_record, write_cell
+    from harness.reports.sweep import write_reports
+
+    sweep_dir = Path(args.sweep).resolve()
+    cells = sorted((sweep_dir / "runs").glob("*/observations.json"))
+    if not cells:
+        console.print(f"[red]{sweep_dir}: no recorded runs (runs/*/observations.json)[/red]")
+        return EXIT_USAGE
+    for path in cells:
+        observations = Observations.load(path.parent)
+        cell_dir = path.parent.relative_to(sweep_dir).as_posix()
+        write_cell(path.parent, [result_record(c, c.run(observations), observations, cell_dir)
+                                 for c in CHECKS.values() if observations.platform in c.platforms])
+    print_summary(write_reports(sweep_dir))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from harness.reports.sweep import write_reports
+
+    sweep_dir = Path(args.sweep).resolve()
+    if not (sweep_dir / "runs").is_dir():
+        console.print(f"[red]{sweep_dir}: not a sweep folder (no runs/)[/red]")
+        return EXIT_USAGE
+    print_summary(write_reports(sweep_dir))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="fingertip", description="指尖 Fingertip: 政务移动应用技术检测")
+    verbs = root.add_subparsers(dest="verb", required=True)
+    sweep = verbs.add_parser("sweep", help="run every scenario on every device of the farm")
+    sweep.add_argument("--farm", default="device_farm.yaml")
+    sweep.add_argument("--scenarios", nargs="+", default=["scenarios"], metavar="DIR|FILE")
+    sweep.add_argument("--out", default="reports")
+    sweep.add_argument("-n", dest="workers", type=int, default=0, help="pytest-xdist workers (0: in process)")
+    sweep.set_defaults(func=cmd_sweep)
+    doctor = verbs.add_parser("doctor", help="which backends this machine can drive, and what is missing")
+    doctor.set_defaults(func=cmd_doctor)
+    recheck = verbs.add_parser("recheck", help="run the checks again on a sweep's recorded observations")
+    recheck.add_argument("sweep", nargs="?", default="reports/latest")
+    recheck.set_defaults(func=cmd_recheck)
+    report = verbs.add_parser("report", help="rebuild a sweep's results.json, junit.xml and index.html")
+    report.add_argument("sweep", nargs="?", default="reports/latest")
+    report.set_defaults(func=cmd_report)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""`fingertip doctor`: which backends this machine can drive, and what installs the rest."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from harness import tools
+
+
+@dataclass(frozen=True)
+class Finding:
+    backend: str
+    what: str
+    ok: bool
+    detail: str
+    install: str
+
+
+def _version(command: list[str]) -> str:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=20)
+        return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr).strip() else ""
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"({e})"
+
+
+def _program(backend: str, name: str, install: str, version_args: tuple[str, ...] = ("--version",)) -> Finding:
+    path = shutil.which(name)
+    return Finding(backend, name, bool(path), _version([path, *version_args]) if path else "not found", install)
+
+
+def _located(backend: str, what: str, install: str, name: str | None = None) -> Finding:
+    path = shutil.which(name or what)
+    return Finding(backend, what, bool(path), path or "not found", install)
+
+
+def _python_package(backend: str, name: str, install: str) -> Finding:
+    try:
+        return Finding(backend, name, True, importlib.metadata.version(name), install)
+    except importlib.metadata.PackageNotFoundError:
+        return Finding(backend, name, False, "not installed", install)
+
+
+def _appium_drivers() -> Finding:
+    appium = tools.appium()
+    install = "./setup.sh (npm install --ignore-scripts appium@3 appium-chromium-driver in .appium/)"
+    if not appium.path:
+        return Finding("web", "appium + chromium driver", False, "Appium not installed", install)
+    manifest = tools.APPIUM_HOME / "node_modules" / "appium-chromium-driver" / "package.json"
+    if not manifest.exists():
+        return Finding("web", "appium + chromium driver", False, "appium-chromium-driver missing", install)
+    appium_version = json.loads((tools.APPIUM_HOME / "node_modules" / "appium" / "package.json").read_text())["version"]
+    driver_version = json.loads(manifest.read_text())["version"]
+    return Finding("web", "appium + chromium driver", True, f"appium {appium_version}, chromium driver {driver_version}",
+                   install)
+
+
+def _cjk_font() -> Finding:
+    install = "apt-get install fonts-wqy-microhei"
+    if not shutil.which("fc-list"):
+        return Finding("web", "CJK font", False, "fc-list not found", install)
+    fonts = _version(["fc-list", ":lang=zh", "family"])
+    return Finding("web", "CJK font", bool(fonts), fonts or "none: Chinese renders as boxes in screenshots", install)
+
+
+def diagnose() -> list[Finding]:
+    return [
+        _program("web", "chromium", "apt-get install chromium"),
+        _program("web", "chromedriver", "apt-get install chromium-driver"),
+        _program("web", "node", "apt-get install nodejs npm"),
+        _appium_drivers(),
+        _located("web", "Xvfb", "apt-get install xvfb"),
+        _program("web", "ffmpeg", "apt-get install ffmpeg", ("-version",)),
+        _cjk_font(),
+        _python_package("capture", "mitmproxy", "pip install -e . (mitmproxy==11.0.2, h11==0.14.0)"),
+        _python_package("android", "adbutils", "pip install -e ."),
+        _program("android", "adb", "apt-get install adb", ("version",)),
+        _program("harmony", "hdc", "install the HarmonyOS command-line tools (DevEco) and put hdc on PATH", ("-v",)),
+        _python_package("frida", "frida", "pip install -e ."),
+        _located("frida", "frida (CLI, frida-tools)", "pip install -e .", "frida"),
+    ]
+
+
+def backend_ready(findings: list[Finding], backend: str) -> bool:
+    from harness.devices.registry import BACKENDS
+
+    if backend in ("android", "harmony") and backend not in BACKENDS:
+        return False  # the tools may be here, but this version has no backend to drive them
+    relevant = [f for f in findings if f.backend in (backend, "capture")]
+    return all(f.ok for f in relevant)
