@@ -64,7 +64,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                    "-p", "no:cacheprovider", "-qq", "--no-header", "--no-summary", "--tb=no",
                    "--rootdir", str(Path.cwd())]
     if args.workers:
-        pytest_args += ["-n", str(args.workers)]
+        pytest_args += ["-n", str(args.workers), "--dist", "loadgroup"]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         code = pytest.main(pytest_args, plugins=[ProgressReporter(progress)])

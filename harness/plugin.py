@@ -43,15 +43,12 @@ def _new_sweep_dir(config: pytest.Config) -> Path:
     return Path(config.getoption("--ft-out")).resolve() / sweep_id
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
-    # Cells of one device must stay on one worker: make loadgroup the default distribution.
-    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "no":
-        config.option.dist = "loadgroup"
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[SWEEP_DIR_KEY] = _new_sweep_dir(config)
+    # A device's cells must stay on one worker (its lease, one run feeding all checks): with -n,
+    # plain load distribution becomes loadgroup, grouped by device (xdist picks the scheduler later).
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):
+        config.option.dist = "loadgroup"
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Fingertip set-up on a fresh Debian machine, then one action:
+#   ./setup.sh sweep [fingertip sweep options]   install, then sweep the bundled samples on the web device
+#   ./setup.sh test  [pytest options]            install, then run the test suite
+#   ./setup.sh install                           install only
+# Idempotent: what is already installed is left as it is.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(chromium chromium-driver xvfb ffmpeg fonts-wqy-microhei fontconfig tcpdump iproute2)
+PYTHON=${PYTHON:-python3}
+
+say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+
+install_apt() {
+  local missing=()
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+  if ((${#missing[@]})); then
+    say "apt: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  local major minor
+  IFS=. read -r major minor _ < <(node --version | tr -d v)
+  if ((major < 20 || (major == 20 && minor < 19))); then
+    echo "Appium 3 needs Node.js >= 20.19; this machine has $(node --version)." >&2
+    exit 1
+  fi
+}
+
+install_python() {
+  if [ ! -x .venv/bin/python ]; then
+    say "python venv (.venv)"
+    "$PYTHON" -m venv .venv
+  fi
+  if ! .venv/bin/python -c "import harness, mitmproxy, appium, xdist" 2>/dev/null \
+      || [ pyproject.toml -nt .venv/.installed ]; then
+    say "pip install -e .[dev]"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[dev]'
+    touch .venv/.installed
+  fi
+}
+
+install_appium() {
+  # Appium 3 + the chromium driver in a project-local APPIUM_HOME. --ignore-scripts: no install
+  # script may download a binary (chromedriver comes from Debian).
+  if [ ! -f .appium/node_modules/appium-chromium-driver/package.json ] \
+      || [ .appium/package-lock.json -nt .appium/node_modules/.package-lock.json ]; then
+    say "npm ci (.appium: appium 3 + appium-chromium-driver)"
+    (cd .appium && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+install_all() {
+  install_apt
+  install_python
+  install_appium
+}
+
+action=${1:-sweep}
+shift || true
+case "$action" in
+  install) install_all ;;
+  sweep) install_all; exec .venv/bin/fingertip sweep "$@" ;;
+  test) install_all; exec .venv/bin/python -m pytest tests "$@" ;;
+  *) echo "usage: ./setup.sh [sweep|test|install] [options]" >&2; exit 2 ;;
+esac
