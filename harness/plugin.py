@@ -49,11 +49,16 @@ def pytest_configure(config: pytest.Config) -> None:
     # plain load distribution becomes loadgroup, grouped by device (xdist picks the scheduler later).
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):
         config.option.dist = "loadgroup"
+    # Workers re-parse the command line, so they only know about loadgroup if the controller says so.
+    worker: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if worker and worker.get("fingertip_loadgroup"):
+        config.option.loadgroup = True
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     node.workerinput["fingertip_sweep_dir"] = str(node.config.stash[SWEEP_DIR_KEY])
+    node.workerinput["fingertip_loadgroup"] = node.config.getvalue("dist") == "loadgroup"
 
 
 def sweep_session(config: pytest.Config) -> SweepSession:

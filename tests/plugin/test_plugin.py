@@ -1,0 +1,137 @@
+"""The pytest plugin, driven through pytester: collection, verdicts, the output contract, xdist."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+DATA = Path(__file__).resolve().parents[1] / "data" / "observations"
+
+SCENARIO = """\
+id: {id}
+name: {id} 应用
+platform: web
+entry: http://app.{id}.test/
+hosts:
+  app.{id}.test: [127.0.0.1]
+"""
+FARM = """\
+devices:
+  - id: web-a
+    kind: web
+  - id: web-b
+    kind: web
+  - id: phone
+    kind: android
+    serial: abc123
+"""
+# Replaces the device run with recorded observations of the bundled samples, and notes which
+# process ran which cell, so the tests see what the plugin does around a run.
+CONFTEST = f"""
+import json, os
+from pathlib import Path
+import harness.session
+from harness.observe.model import Observations
+
+RECORDED = {{"good": "ebantong", "bad": "ganbutong"}}
+
+def fake_execute_run(scenario, device, sweep_dir, sweep_id):
+    data = json.loads((Path({str(DATA)!r}) / (RECORDED[scenario.id] + ".json")).read_text())
+    data.update(app=scenario.id, device=device.id, run_id=sweep_id)
+    with open(sweep_dir.parent / "cells.log", "a") as log:
+        log.write(f"{{scenario.id}}@{{device.id}} {{os.getpid()}}\\n")
+    return Observations.model_validate(data)
+
+class FakeDevice:
+    def __init__(self, spec, work_dir):
+        self.spec = spec
+    @property
+    def id(self):
+        return self.spec.id
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        pass
+
+harness.session.execute_run = fake_execute_run
+harness.devices.registry.BACKENDS["web"] = FakeDevice
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "scenarios").mkdir()
+    for app in ("good", "bad"):
+        (pytester.path / "scenarios" / f"{app}.yaml").write_text(SCENARIO.format(id=app), encoding="utf-8")
+    (pytester.path / "device_farm.yaml").write_text(FARM, encoding="utf-8")
+    pytester.makeconftest(CONFTEST)
+    return pytester
+
+
+def test_collects_app_device_check_items(project: pytest.Pytester) -> None:
+    result = project.runpytest("--collect-only", "-q", "scenarios")
+    ids = [line for line in result.outlines if "::" in line]
+    # 2 web apps × 2 web devices × 2 checks; the android phone takes no web app.
+    assert len(ids) == 8
+    assert "scenarios/bad.yaml::web-a::mandatory-features[14(2)]" in ids
+    assert "scenarios/good.yaml::web-b::complaint[18]" in ids
+    assert not any("phone" in i for i in ids)
+
+
+def test_bad_scenario_names_file_and_line(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "broken.yaml").write_text(
+        SCENARIO.format(id="broken").replace("platform: web", "platform: symbian"), encoding="utf-8")
+    result = project.runpytest("scenarios")
+    result.stdout.fnmatch_lines(["*broken.yaml:3: platform:*"])
+    assert result.ret != 0
+
+
+def test_sweep_writes_the_output_contract(project: pytest.Pytester) -> None:
+    result = project.runpytest("scenarios", "--ft-out", "out")
+    # bad: both checks fail on both devices; good: both pass.
+    result.assert_outcomes(passed=4, failed=4)
+    latest = project.path / "out" / "latest"
+    assert latest.is_symlink()
+    records = json.loads((latest / "results.json").read_text(encoding="utf-8"))
+    assert len(records) == 8
+    for record in records:
+        assert {"app", "device", "platform", "check", "article", "verdict", "summary", "evidence"} <= set(record)
+        assert record["article"] in ("14(2)", "18")
+        for item in record["evidence"]:
+            assert "kind" in item and ("ref" in item or "path" in item)
+    verdicts = {(r["app"], r["device"], r["article"]): r["verdict"] for r in records}
+    assert verdicts[("bad", "web-a", "14(2)")] == "fail"
+    assert verdicts[("bad", "web-b", "18")] == "fail"
+    assert verdicts[("good", "web-a", "18")] == "pass"
+    assert verdicts[("good", "web-b", "14(2)")] == "pass"
+    cases = ET.parse(latest / "junit.xml").getroot().findall("testcase")
+    assert len(cases) == 8
+    assert sum(1 for c in cases if c.find("failure") is not None) == 4
+    assert "指尖" in (latest / "index.html").read_text(encoding="utf-8")
+    # One run per app × device feeds both checks.
+    runs = (project.path / "out" / "cells.log").read_text().split()
+    assert sorted(runs[::2]) == ["bad@web-a", "bad@web-b", "good@web-a", "good@web-b"]
+
+
+def test_failure_report_shows_summary_and_evidence(project: pytest.Pytester) -> None:
+    result = project.runpytest("scenarios/bad.yaml", "--ft-out", "out")
+    result.stdout.fnmatch_lines(["*[[]fail[]] 第14(2)条 发现*", "*flow: *POST /api/checkin*"])
+
+
+@pytest.mark.parametrize("DIST", [(), ("--dist", "loadgroup")], ids=["default", "explicit"])
+def test_xdist_keeps_each_device_on_one_worker(project: pytest.Pytester, DIST: tuple[str, ...]) -> None:
+    result = project.runpytest_subprocess("scenarios", "--ft-out", "out", "-n", "2", *DIST)
+    result.assert_outcomes(passed=4, failed=4)
+    lines = (project.path / "out" / "cells.log").read_text().splitlines()
+    cells = [line.split()[0] for line in lines]
+    assert sorted(cells) == ["bad@web-a", "bad@web-b", "good@web-a", "good@web-b"]  # each cell ran once
+    worker_of = {}
+    for line in lines:
+        cell, pid = line.split()
+        worker_of.setdefault(cell.split("@")[1], set()).add(pid)
+    assert all(len(pids) == 1 for pids in worker_of.values())
+    assert len(json.loads((project.path / "out" / "latest" / "results.json").read_text())) == 8
