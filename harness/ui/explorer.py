@@ -65,6 +65,8 @@ class Explorer:
         self._seen: set[str] = set()
         self._tried: set[tuple[str, str, str]] = set()
         self._explored: set[str] = set()
+        self._in_place: set[tuple[str, str, str]] = set()
+        """Controls that did not change the screen: never worth a second tap, in any phase."""
         self._deadline = 0.0
         self._actions = 0
         self._stale = 0
@@ -159,7 +161,7 @@ class Explorer:
                 return False
             where = "tabbar" if candidate.in_tabbar else screen.signature()
             key = (where, candidate.role, candidate.label or candidate.ref)
-            if key in self._tried:
+            if key in self._tried or key in self._in_place:
                 continue
             # Apps re-render: act on the control as it is now, found again by role and label.
             now = self.device.screen()
@@ -173,6 +175,7 @@ class Explorer:
                 self.walk.problems.append(f"could not act on {node.label!r} at {screen.key}: {e}")
                 continue
             if after.signature() == screen.signature():
+                self._in_place.add(key)
                 continue
             if after.signature() not in self._explored and depth < self.settings.max_depth:
                 if not self.explore(after, depth + 1, max_priority):
@@ -189,6 +192,10 @@ class Explorer:
         # First every tab and every keyword control, then the rest. Each phase makes passes from the
         # start screen until one finishes, or the budget or the plateau ends the walk.
         for max_priority in (2, 3):
+            # Each phase walks the paths again (tabs, entries) to reach the controls it adds.
+            self._tried.clear()
+            self._explored.clear()
+            self._stale = 0
             while self._budget_left():
                 if self.explore(home, 1, max_priority):
                     break
@@ -199,5 +206,4 @@ class Explorer:
                     return self.walk
                 self._settle()
                 self._record("home", None, home, self.observe())
-            self._explored.clear()  # the next phase walks the same screens for their other controls
         return self.walk

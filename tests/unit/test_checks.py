@@ -1,0 +1,136 @@
+"""Checks on recorded observations of the bundled samples, and on made-up ones for the traps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.checks import complaint, mandatory
+from harness.checks.base import ARTICLES
+from harness.checks.registry import CHECKS
+from harness.observe.model import Action, FlowRecord, Observations, ScreenVisit
+from harness.ui.tree import Screen, UiNode
+
+T0 = 1_800_000_000.0
+
+
+def recorded(data: Path, name: str) -> Observations:
+    return Observations.model_validate_json((data / "observations" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def screen(key: str, *nodes: UiNode, texts: tuple[str, ...] = ()) -> Screen:
+    return Screen(key=key, title="", nodes=nodes, texts=texts)
+
+
+def button(text: str, role: str = "button") -> UiNode:
+    return UiNode(ref=text, role=role, text=text, clickable=role != "input", editable=role == "input")  # type: ignore[arg-type]
+
+
+def observations(screens: list[Screen], flows: list[FlowRecord] = (), actions: list[Action] = (),
+                 context: list[str] = ()) -> Observations:
+    return Observations(
+        app="demo", app_name="演示", device="web-phone", platform="web", run_id="r", started=T0, ended=T0 + 60,
+        screens=[ScreenVisit(t=T0 + i, signature=s.signature(), screen=s.to_dict()) for i, s in enumerate(screens)],
+        flows=list(flows), actions=list(actions), context=list(context),
+    )
+
+
+def flow(path: str, t: float, method: str = "POST", body: str = "", status: int = 200) -> FlowRecord:
+    return FlowRecord(id=f"{path}@{t}", t=T0 + t, method=method, url=f"http://app.demo.test{path}",
+                      host="app.demo.test", path=path, status=status, request_text=body)
+
+
+def test_registry_uses_contract_article_codes() -> None:
+    assert {c.article for c in CHECKS.values()} <= set(ARTICLES)
+    assert CHECKS["mandatory-features"].article == "14(2)"
+    assert CHECKS["complaint"].article == "18"
+
+
+def test_recorded_violating_sample_fails_both(data: Path) -> None:
+    obs = recorded(data, "ganbutong")
+    finding = mandatory.check(obs)
+    assert finding.verdict == "fail"
+    assert set(finding.details["proven"]) == {"打卡签到", "积分排名", "统计在线时长"}
+    assert any(e.kind == "flow" and "/api/checkin" in e.note for e in finding.evidence)
+    assert all(e.t is not None and e.t >= 0 for e in finding.evidence)
+    no_complaint = complaint.check(obs)
+    assert no_complaint.verdict == "fail"
+    assert no_complaint.details["entry"] is False
+
+
+def test_recorded_compliant_sample_passes_both(data: Path) -> None:
+    obs = recorded(data, "ebantong")
+    assert mandatory.check(obs).verdict == "pass"
+    finding = complaint.check(obs)
+    assert finding.verdict == "pass", finding.summary
+    assert finding.details == {"entry": True, "在线受理": True, "跟踪反馈": True, "回访评价": True}
+    assert any(e.path and e.path.endswith(".png") for e in finding.evidence)
+
+
+def test_traps_are_not_features() -> None:
+    """积分落户 as a service and 签到 / 排名 in headlines are words, not mandatory features."""
+    home = screen("/#/home", button("积分落户申请"), button("积分兑换"),
+                  texts=("志愿者在社区服务站签到上岗", "我市营商环境评价排名全省第三"))
+    finding = mandatory.check(observations([home], [flow("/api/news", 1, "GET")]))
+    assert finding.verdict == "pass", finding.summary
+
+
+def test_control_without_endpoint_goes_to_review() -> None:
+    finding = mandatory.check(observations([screen("/#/home", button("每日打卡"))]))
+    assert finding.verdict == "review"
+    assert finding.details["controls_only"] == ["打卡签到"]
+
+
+def test_tap_that_posts_proves_the_feature() -> None:
+    home = screen("/#/home", button("立即签到"))
+    tap = Action(t=T0 + 5, kind="tap", label="立即签到", before=home.signature(), after=home.signature())
+    finding = mandatory.check(observations([home], [flow("/api/v2/do", 5.4)], [tap]))
+    assert finding.verdict == "fail"
+    assert finding.details["proven"] == ["打卡签到"]
+
+
+def test_periodic_heartbeat_counting_time_is_online_statistics() -> None:
+    beats = [flow("/api/ping", 10 + 5 * i, body='{"seconds": 5}') for i in range(5)]
+    finding = mandatory.check(observations([screen("/")], beats))
+    assert finding.verdict == "fail"
+    assert "统计在线时长" in finding.details["proven"]
+    assert any("每 5 秒" in e.note for e in finding.evidence)
+
+
+def test_irregular_polling_is_not_a_heartbeat() -> None:
+    polls = [flow("/api/messages", t, "GET") for t in (1, 2, 30, 31, 90)]
+    assert mandatory.check(observations([screen("/")], polls)).verdict == "pass"
+
+
+def test_declared_safety_context_turns_fail_into_review() -> None:
+    beats = [flow("/api/duty/checkin", 10 + 60 * i) for i in range(3)]
+    finding = mandatory.check(observations([screen("/")], beats, context=["应急"]))
+    assert finding.verdict == "review"
+    assert "应急" in finding.summary
+
+
+def _complaint_walk(*pages: Screen) -> Observations:
+    interact = screen("/#/interact", button("投诉建议"))
+    tap = Action(t=T0 + 3, kind="tap", label="投诉建议", before=interact.signature(), after=pages[0].signature())
+    return observations([interact, *pages], actions=[tap])
+
+
+@pytest.mark.parametrize(("pages", "verdict", "missing"), [
+    ((screen("/#/c", button("内容", "input"), texts=("我的反馈", "满意度评价")),), "pass", None),
+    ((screen("/#/c", button("内容", "input"), texts=("我的反馈",)),), "fail", "回访评价"),
+    ((screen("/#/c", button("内容", "input"), texts=("好差评",)),), "fail", "跟踪反馈"),
+    ((screen("/#/c", texts=("请拨打12345", "办理进度", "评价")),), "fail", "在线受理"),
+])
+def test_complaint_needs_acceptance_tracking_and_rating(pages: tuple[Screen, ...], verdict: str,
+                                                       missing: str | None) -> None:
+    finding = complaint.check(_complaint_walk(*pages))
+    assert finding.verdict == verdict, finding.summary
+    if missing:
+        assert missing in finding.summary
+
+
+def test_no_complaint_entry_fails() -> None:
+    finding = complaint.check(observations([screen("/", button("首页", "tab"))]))
+    assert finding.verdict == "fail"
+    assert "未找到投诉建议入口" in finding.summary

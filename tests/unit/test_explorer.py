@@ -1,0 +1,124 @@
+"""The explorer on a fake device: an in-memory app with tabs, nested pages and traps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.config.scenario import Explore, Step
+from harness.ui.explorer import Explorer, priority
+from harness.ui.tree import Screen, UiNode
+
+# page → controls (role, text, target page or None)
+APP: dict[str, list[tuple[str, str, str | None]]] = {
+    "home": [("tab", "首页", "home"), ("tab", "服务", "services"), ("tab", "互动", "interact"), ("tab", "我的", "mine"),
+             ("button", "新闻一", "news")],
+    "services": [("button", "社保查询", "social"), ("button", "公积金", "fund")],
+    "interact": [("button", "更多服务", "more")],
+    "more": [("button", "意见反馈", "feedback")],
+    "feedback": [("button", "我要投诉", "form")],
+    "form": [("textarea", "诉求内容", None), ("button", "提交", "submitted"), ("file", "上传附件", None)],
+    "mine": [("button", "退出登录", "login")],
+    "news": [], "social": [], "fund": [], "submitted": [], "login": [],
+}
+
+
+class FakeDevice:
+    """Follows APP; back pops a history stack like a browser."""
+
+    id = "fake"
+
+    def __init__(self) -> None:
+        self.history = ["home"]
+        self.taps: list[str] = []
+        self.files: list[Path] = []
+        self.shots: list[Path] = []
+
+    def screen(self) -> Screen:
+        page = self.history[-1]
+        nodes = tuple(
+            UiNode(ref=f"{page}:{i}", role=role, text="" if role in ("file", "textarea") else text,  # type: ignore[arg-type]
+                   hint=text if role in ("file", "textarea") else "", clickable=role in ("tab", "button"),
+                   editable=role == "textarea", in_tabbar=role == "tab")
+            for i, (role, text, _) in enumerate(APP[page]))
+        return Screen(key=f"/#/{page}", title=page, nodes=nodes)
+
+    def tap(self, node: UiNode) -> None:
+        self.taps.append(node.label)
+        page = self.history[-1]
+        target = next(t for role, text, t in APP[page] if text == node.label)
+        if target and target != page:
+            self.history.append(target)
+
+    def choose_file(self, node: UiNode, path: Path) -> None:
+        self.files.append(path)
+
+    def type_text(self, node: UiNode, text: str) -> None:
+        self.taps.append(f"type:{text}")
+
+    def back(self) -> None:
+        if len(self.history) > 1:
+            self.history.pop()
+
+    def home(self) -> None:
+        self.history = ["home"]
+
+    def settle(self, timeout: float) -> None:
+        return
+
+    def screenshot(self, path: Path) -> Path:
+        path.write_bytes(b"png")
+        self.shots.append(path)
+        return path
+
+
+def walk(tmp_path: Path, device: FakeDevice, **settings: float) -> Explorer:
+    explorer = Explorer(device, Explore(settle_s=0, **settings), tmp_path / "canary.jpg", tmp_path / "screens")  # type: ignore[arg-type]
+    explorer.run()
+    return explorer
+
+
+def test_visits_every_tab_and_reaches_a_deep_complaint_form(tmp_path: Path) -> None:
+    device = FakeDevice()
+    explorer = walk(tmp_path, device)
+    keys = {v.as_screen().key for v in explorer.walk.screens}
+    assert {"/#/services", "/#/interact", "/#/mine", "/#/form"} <= keys  # 互动 → 更多服务 → 意见反馈 → 我要投诉
+    assert {"服务", "互动", "我的"} <= set(device.taps)
+    assert len(device.shots) == len(explorer.walk.screens)
+    edges = {(a.kind, a.label) for a in explorer.walk.actions}
+    assert ("tap", "我要投诉") in edges
+
+
+def test_never_submits_or_logs_out(tmp_path: Path) -> None:
+    device = FakeDevice()
+    walk(tmp_path, device)
+    assert "提交" not in device.taps
+    assert "退出登录" not in device.taps
+
+
+def test_answers_file_pickers_with_the_canary(tmp_path: Path) -> None:
+    device = FakeDevice()
+    walk(tmp_path, device)
+    assert device.files == [tmp_path / "canary.jpg"]
+
+
+def test_priority_tabs_then_complaint_then_features_then_the_rest() -> None:
+    nodes = [UiNode("1", "button", "社保查询", clickable=True), UiNode("2", "button", "每日签到", clickable=True),
+             UiNode("3", "button", "投诉建议", clickable=True), UiNode("4", "tab", "首页", clickable=True, in_tabbar=True)]
+    assert [n.text for n in sorted(nodes, key=priority)] == ["首页", "投诉建议", "每日签到", "社保查询"]
+
+
+@pytest.mark.parametrize("max_actions", [1, 3])
+def test_stops_at_the_action_budget(tmp_path: Path, max_actions: int) -> None:
+    device = FakeDevice()
+    explorer = walk(tmp_path, device, max_actions=max_actions)
+    assert sum(a.kind in ("tap", "file") for a in explorer.walk.actions) == max_actions
+
+
+def test_scripted_steps_run_first(tmp_path: Path) -> None:
+    device = FakeDevice()
+    explorer = Explorer(device, Explore(settle_s=0, max_actions=1), tmp_path / "c.jpg", tmp_path / "s")  # type: ignore[arg-type]
+    explorer.run((Step(tap="互动"), Step(tap="更多服务"), Step(tap="不存在的按钮")))
+    assert device.taps[:2] == ["互动", "更多服务"]
+    assert any("不存在的按钮" in p for p in explorer.walk.problems)
