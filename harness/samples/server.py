@@ -15,6 +15,7 @@ import importlib.util
 import json
 import mimetypes
 import socket
+import socketserver
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,7 +84,11 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:
         if self.address_family == socket.AF_INET6:
             self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        super().server_bind()
+        # Not HTTPServer.server_bind: its socket.getfqdn() asks DNS for the PTR of ::1, a lookup
+        # that would leave the machine.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

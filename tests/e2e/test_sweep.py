@@ -1,0 +1,131 @@
+"""The README's sweep, for real: the bundled samples on the local web device.
+
+The sweep runs inside a network namespace of its own. Its only way out is one end of a veth
+pair whose other end is in the same namespace (documentation addresses, nothing behind it).
+tcpdump watches that way out, and DNS on loopback: any packet there means something tried to
+leave (a connection, a name lookup), and fails the test. The interface's own IPv6 link-local
+housekeeping is not an egress attempt and is filtered out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+NAMESPACE_SCRIPT = r"""
+set -eu
+ip link set lo up
+ip link add ft-egress type veth peer name ft-sink
+ip link set ft-egress up
+ip link set ft-sink up
+ip addr add 192.0.2.1/24 dev ft-egress
+ip -6 addr add 2001:db8::1/64 dev ft-egress nodad
+ip route add default via 192.0.2.254 dev ft-egress
+ip -6 route add default via 2001:db8::fe dev ft-egress
+# Static neighbours: attempts go out as real packets (destination and port visible), into the peer.
+ip neigh add 192.0.2.254 lladdr 02:00:00:00:00:fe dev ft-egress nud permanent
+ip -6 neigh add 2001:db8::fe lladdr 02:00:00:00:00:fe dev ft-egress nud permanent
+tcpdump -i ft-egress -n -U -w "$OUT/egress.pcap" 'not (ip6 and (src host :: or src net fe80::/10))' \
+  2>/dev/null & egress=$!
+tcpdump -i lo -n -U -w "$OUT/dns.pcap" port 53 2>/dev/null & dns=$!
+sleep 1
+status=0
+"$FINGERTIP" sweep --out "$OUT/reports" || status=$?
+sleep 1
+kill $egress $dns
+wait $egress $dns 2>/dev/null || true
+exit $status
+"""
+
+
+def packets(pcap: Path) -> list[str]:
+    out = subprocess.run(["tcpdump", "-n", "-r", str(pcap)], capture_output=True, text=True, check=True)
+    return [line for line in out.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def sweep(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("e2e")
+    fingertip = Path(sys.executable).with_name("fingertip")
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("tcpdump"):
+        pytest.fail("the e2e sweep needs root, unshare and tcpdump (./setup.sh installs tcpdump)")
+    env = {**os.environ, "OUT": str(out), "FINGERTIP": str(fingertip)}
+    result = subprocess.run(["unshare", "--net", "bash", "-c", NAMESPACE_SCRIPT], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def records(sweep: Path) -> list[dict]:
+    return json.loads((sweep / "reports" / "latest" / "results.json").read_text(encoding="utf-8"))
+
+
+def verdict(records: list[dict], app: str, article: str) -> str:
+    return next(r["verdict"] for r in records if r["app"] == app and r["article"] == article)
+
+
+def test_violating_sample_fails_art_14_2(records: list[dict]) -> None:
+    assert verdict(records, "ganbutong", "14(2)") == "fail"
+    assert verdict(records, "ganbutong", "18") == "fail"
+
+
+def test_compliant_sample_passes_art_18(records: list[dict]) -> None:
+    assert verdict(records, "ebantong", "18") == "pass"
+    assert verdict(records, "ebantong", "14(2)") == "pass"
+
+
+def test_every_cell_has_a_video_and_evidence_on_its_clock(sweep: Path, records: list[dict]) -> None:
+    report = sweep / "reports" / "latest"
+    for record in records:
+        video = report / record["run"]["video"]
+        assert video.stat().st_size > 10_000, video
+        for item in record["evidence"]:
+            assert item["t"] >= 0
+            if "path" in item:
+                assert (report / item["path"]).is_file()
+    page = (report / "index.html").read_text(encoding="utf-8")
+    assert page.count("<video") == 2
+
+
+def test_junit_has_one_case_per_app_device_check(sweep: Path, records: list[dict]) -> None:
+    junit = (sweep / "reports" / "latest" / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<testcase") == len(records) == 4
+
+
+def test_hooks_saw_the_canary_location_and_photo(sweep: Path) -> None:
+    run = sweep / "reports" / "latest" / "runs" / "ganbutong@web-phone"
+    events = [json.loads(line) for line in (run / "hook_events.jsonl").read_text().splitlines()]
+    results = [e for e in events if e["kind"] == "geolocation-result"]
+    assert results and abs(results[0]["detail"]["latitude"] - 30.2741506) < 1e-6
+    assert any(e["kind"] == "file-selected" for e in events)
+
+
+def test_nothing_left_loopback(sweep: Path, records: list[dict]) -> None:
+    assert packets(sweep / "egress.pcap") == []
+    assert packets(sweep / "dns.pcap") == []
+    for name in ("ebantong", "ganbutong"):
+        observations = json.loads((sweep / "reports" / "latest" / "runs" / f"{name}@web-phone" /
+                                   "observations.json").read_text())
+        for flow in observations["flows"]:
+            if flow["server_ip"]:
+                assert ipaddress.ip_address(flow["server_ip"]).is_loopback, flow["url"]
+            else:
+                assert flow["refused"] or flow["error"], flow["url"]
+    # Chromium's own update and sign-in pings are refused by the egress guard and reported.
+    refused = {h for r in records for h in r["run"]["refused_egress"]}
+    assert not any(h.endswith(".demo.test") for h in refused)
