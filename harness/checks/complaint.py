@@ -11,6 +11,9 @@ from harness.checks.base import Check, Evidence, Finding, register, screen_evide
 from harness.evidence import keywords
 from harness.observe.model import Observations, ScreenVisit
 
+ENTRY_ROLES = ("button", "link", "tab")
+"""An entry is something to tap; a select whose options say 投诉 is not one."""
+
 
 def _mentions(visit: ScreenVisit, words: tuple[str, ...]) -> list[str]:
     screen = visit.as_screen()
@@ -23,16 +26,20 @@ def check(obs: Observations) -> Finding:
     entries: list[Evidence] = []
     forms: list[Evidence] = []
     for action in obs.actions:
-        if action.kind != "tap" or not keywords.matches(action.label, keywords.COMPLAINT_ENTRY):
+        if action.kind != "tap" or action.role not in ENTRY_ROLES:
+            continue
+        if not keywords.matches(action.label, keywords.COMPLAINT_ENTRY):
             continue
         before, after = by_signature.get(action.before), by_signature.get(action.after)
         if before:
             entries.append(screen_evidence(obs, before, f"入口「{action.label}」"))
         if after and any(n.editable for n in after.as_screen().nodes):
             forms.append(screen_evidence(obs, after, f"点击「{action.label}」后出现可填写的表单"))
-    tracking = [screen_evidence(obs, v, "跟踪：" + "、".join(w)) for v in obs.screens
+    # Tracking and rating count on screens about complaints, not wherever the words turn up.
+    about = [v for v in obs.screens if _mentions(v, keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING)]
+    tracking = [screen_evidence(obs, v, "跟踪：" + "、".join(w)) for v in about
                 if (w := _mentions(v, keywords.COMPLAINT_TRACKING))]
-    rating = [screen_evidence(obs, v, "评价：" + "、".join(w)) for v in obs.screens
+    rating = [screen_evidence(obs, v, "评价：" + "、".join(w)) for v in about
               if (w := _mentions(v, keywords.COMPLAINT_RATING))]
     parts = {"在线受理": bool(forms), "跟踪反馈": bool(tracking), "回访评价": bool(rating)}
     details = {"entry": bool(entries), **parts}

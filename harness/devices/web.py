@@ -142,6 +142,7 @@ class WebDevice:
         options.set_capability("goog:chromeOptions", {
             "binary": str(self.spec.browser),
             "args": chrome_arguments(self.spec, setup, profile),
+            "excludeSwitches": ["enable-automation"],  # no "controlled by automated software" bar in the video
             "mobileEmulation": {
                 "deviceMetrics": {"width": self.spec.emulate.width, "height": self.spec.emulate.height,
                                   "pixelRatio": self.spec.emulate.pixel_ratio, "touch": True, "mobile": True},

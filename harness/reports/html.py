@@ -6,14 +6,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from harness.checks.base import ARTICLES
 from harness.reports.results import write_atomic
 
 VERDICT_ZH = {"pass": "通过", "fail": "不通过", "review": "待审核", "error": "出错", "skip": "跳过"}
 
-_env = Environment(loader=PackageLoader("harness.reports", "templates"), autoescape=select_autoescape(["html"]))
+# Every string here may come from the app under test: escape everything.
+_env = Environment(loader=PackageLoader("harness.reports", "templates"), autoescape=True)
 
 
 def render_index(records: list[dict[str, Any]], sweep_id: str) -> str:

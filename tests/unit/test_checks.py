@@ -112,7 +112,8 @@ def test_declared_safety_context_turns_fail_into_review() -> None:
 
 def _complaint_walk(*pages: Screen) -> Observations:
     interact = screen("/#/interact", button("投诉建议"))
-    tap = Action(t=T0 + 3, kind="tap", label="投诉建议", before=interact.signature(), after=pages[0].signature())
+    tap = Action(t=T0 + 3, kind="tap", label="投诉建议", role="button", before=interact.signature(),
+                 after=pages[0].signature())
     return observations([interact, *pages], actions=[tap])
 
 
@@ -120,7 +121,8 @@ def _complaint_walk(*pages: Screen) -> Observations:
     ((screen("/#/c", button("内容", "input"), texts=("我的反馈", "满意度评价")),), "pass", None),
     ((screen("/#/c", button("内容", "input"), texts=("我的反馈",)),), "fail", "回访评价"),
     ((screen("/#/c", button("内容", "input"), texts=("好差评",)),), "fail", "跟踪反馈"),
-    ((screen("/#/c", texts=("请拨打12345", "办理进度", "评价")),), "fail", "在线受理"),
+    ((screen("/#/c", texts=("请拨打12345", "办理进度", "好差评")),), "fail", "在线受理"),
+    ((screen("/#/c", button("内容", "input"), texts=("我的反馈", "营商环境评价")),), "fail", "回访评价"),
 ])
 def test_complaint_needs_acceptance_tracking_and_rating(pages: tuple[Screen, ...], verdict: str,
                                                        missing: str | None) -> None:
@@ -128,6 +130,13 @@ def test_complaint_needs_acceptance_tracking_and_rating(pages: tuple[Screen, ...
     assert finding.verdict == verdict, finding.summary
     if missing:
         assert missing in finding.summary
+
+
+def test_rating_words_outside_complaint_screens_do_not_count() -> None:
+    news = screen("/#/home", texts=("非常满意的服务体验",))
+    obs = _complaint_walk(screen("/#/c", button("内容", "input"), texts=("我的反馈",)))
+    obs.screens.insert(0, ScreenVisit(t=T0, signature=news.signature(), screen=news.to_dict()))
+    assert complaint.check(obs).verdict == "fail"
 
 
 def test_no_complaint_entry_fails() -> None:
