@@ -13,6 +13,7 @@ DATA = Path(__file__).resolve().parent / "data"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--ft-real-farm", default=None,
                      help="a device_farm.yaml with real Android / HarmonyOS devices: runs tests/device/")
+    parser.addoption("--ft-real-scenarios", default=None, help="scenarios for the real-farm sweep (default: scenarios)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
