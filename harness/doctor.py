@@ -53,7 +53,8 @@ def _appium_drivers() -> Finding:
     manifest = tools.APPIUM_HOME / "node_modules" / "appium-chromium-driver" / "package.json"
     if not manifest.exists():
         return Finding("web", "appium + chromium driver", False, "appium-chromium-driver missing", install)
-    appium_version = json.loads((tools.APPIUM_HOME / "node_modules" / "appium" / "package.json").read_text())["version"]
+    appium_package = tools.APPIUM_HOME / "node_modules" / "appium" / "package.json"
+    appium_version = json.loads(appium_package.read_text())["version"]
     driver_version = json.loads(manifest.read_text())["version"]
     return Finding("web", "appium + chromium driver", True, f"appium {appium_version}, chromium driver {driver_version}",
                    install)

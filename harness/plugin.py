@@ -29,7 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fingertip", "Fingertip technical detection")
     group.addoption("--ft-farm", default="device_farm.yaml", help="device farm file (default: device_farm.yaml)")
     group.addoption("--ft-out", default="reports", help="folder for sweep reports (default: reports)")
-    group.addoption("--ft-sweep-dir", default=None, help="folder of this sweep (set by `fingertip sweep`; default: a new one under --ft-out)")
+    group.addoption("--ft-sweep-dir", default=None,
+                    help="folder of this sweep (set by `fingertip sweep`; default: a new one under --ft-out)")
 
 
 def _new_sweep_dir(config: pytest.Config) -> Path:

@@ -46,7 +46,8 @@ def check(obs: Observations) -> Finding:
     evidence = entries[:2] + forms[:2] + tracking[:2] + rating[:2]
     if not entries:
         return Finding(verdict="fail", details=details, evidence=evidence,
-                       summary=f"遍历 {len(obs.screens)} 个界面未找到投诉建议入口（投诉建议、意见反馈、我要投诉、留言、12345…）。")
+                       summary=f"遍历 {len(obs.screens)} 个界面未找到投诉建议入口"
+                               "（投诉建议、意见反馈、我要投诉、留言、12345…）。")
     missing = [name for name, shown in parts.items() if not shown]
     if missing:
         return Finding(verdict="fail", details=details, evidence=evidence,

@@ -7,6 +7,7 @@ a control nobody saw do anything goes to review.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections import defaultdict
@@ -40,7 +41,7 @@ def heartbeats(flows: list[FlowRecord]) -> list[list[FlowRecord]]:
     for group in groups.values():
         if len(group) < 3:
             continue
-        gaps = [b.t - a.t for a, b in zip(group, group[1:], strict=False)]
+        gaps = [b.t - a.t for a, b in itertools.pairwise(group)]
         mean = statistics.fmean(gaps)
         if 2 <= mean <= 300 and statistics.pstdev(gaps) <= 0.35 * mean:
             found.append(group)
@@ -98,7 +99,8 @@ def check(obs: Observations) -> Finding:
         return Finding(verdict="review", details=details, evidence=[e for v in review_only.values() for e in v],
                        summary=f"界面有{names}相关控件，但运行中未见其接口或心跳，请审核。")
     return Finding(verdict="pass", details=details,
-                   summary=f"遍历 {len(obs.screens)} 个界面、{len(flows)} 个请求，未发现打卡签到、积分排名或在线时长统计功能。")
+                   summary=f"遍历 {len(obs.screens)} 个界面、{len(flows)} 个请求，"
+                           "未发现打卡签到、积分排名或在线时长统计功能。")
 
 
 CHECK = register(Check("mandatory-features", "14(2)", "不得强制打卡签到、积分排名、统计在线时长", check))

@@ -25,7 +25,9 @@ ONLINE_TIME_BODY = re.compile(r"online|study|duration|seconds|minutes|时长", r
 TRAPS: tuple[str, ...] = ("积分落户", "积分兑换", "会议签到", "应急值守", "排名全省", "排名全国")
 """Texts with a mandatory-feature word that are not the feature (a service, a headline)."""
 
-COMPLAINT_ENTRY = ("投诉建议", "意见反馈", "我要投诉", "我要建议", "投诉", "建议", "留言", "诉求", "12345", "帮助与反馈")
+COMPLAINT_ENTRY = (
+    "投诉建议", "意见反馈", "我要投诉", "我要建议", "投诉", "建议", "留言", "诉求", "12345", "帮助与反馈",
+)
 COMPLAINT_TRACKING = ("我的反馈", "我的诉求", "受理编号", "查询密码", "办理进度", "处理情况", "留言查询")
 COMPLAINT_RATING = ("满意度评价", "好差评", "非常满意", "基本满意", "服务评价", "评价办理")
 """Bare 评价 is left out on purpose: headlines say 营商环境评价 without any rating control."""

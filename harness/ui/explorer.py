@@ -177,10 +177,10 @@ class Explorer:
             if after.signature() == screen.signature():
                 self._in_place.add(key)
                 continue
-            if after.signature() not in self._explored and depth < self.settings.max_depth:
-                if not self.explore(after, depth + 1, max_priority):
-                    self._tried.discard(key)  # come back through here on the next pass
-                    self._explored.discard(after.signature())
+            fresh = after.signature() not in self._explored and depth < self.settings.max_depth
+            if fresh and not self.explore(after, depth + 1, max_priority):
+                self._tried.discard(key)  # come back through here on the next pass
+                self._explored.discard(after.signature())
             if not self.back_to(screen):
                 return False
         return True

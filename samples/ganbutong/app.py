@@ -43,5 +43,6 @@ def handle(request: Request) -> Response | None:
         _state["study_seconds"] += 5
         return Response.json({"ok": True, "today_minutes": _state["study_seconds"] // 60})
     if path == "/api/tasks":
-        return Response.json([{"title": "走访企业服务记录", "need_photo": True}, {"title": "窗口值班", "need_photo": True}])
+        tasks = [{"title": "走访企业服务记录", "need_photo": True}, {"title": "窗口值班", "need_photo": True}]
+        return Response.json(tasks)
     return Response.json({"error": "not found"}, 404)

@@ -104,8 +104,10 @@ def test_answers_file_pickers_with_the_canary(tmp_path: Path) -> None:
 
 
 def test_priority_tabs_then_complaint_then_features_then_the_rest() -> None:
-    nodes = [UiNode("1", "button", "社保查询", clickable=True), UiNode("2", "button", "每日签到", clickable=True),
-             UiNode("3", "button", "投诉建议", clickable=True), UiNode("4", "tab", "首页", clickable=True, in_tabbar=True)]
+    nodes = [UiNode("1", "button", "社保查询", clickable=True),
+             UiNode("2", "button", "每日签到", clickable=True),
+             UiNode("3", "button", "投诉建议", clickable=True),
+             UiNode("4", "tab", "首页", clickable=True, in_tabbar=True)]
     assert [n.text for n in sorted(nodes, key=priority)] == ["首页", "投诉建议", "每日签到", "社保查询"]
 
 
