@@ -56,8 +56,8 @@ def _appium_drivers() -> Finding:
     appium_package = tools.APPIUM_HOME / "node_modules" / "appium" / "package.json"
     appium_version = json.loads(appium_package.read_text())["version"]
     driver_version = json.loads(manifest.read_text())["version"]
-    return Finding("web", "appium + chromium driver", True, f"appium {appium_version}, chromium driver {driver_version}",
-                   install)
+    detail = f"appium {appium_version}, chromium driver {driver_version}"
+    return Finding("web", "appium + chromium driver", True, detail, install)
 
 
 def _cjk_font() -> Finding:
