@@ -61,7 +61,8 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
     video: VideoInfo | None = None
     with contextlib.ExitStack() as stack:
         sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
-        proxy = stack.enter_context(CaptureProxy(paths.root, confdir, address_map(scenario, sample)))
+        proxy = stack.enter_context(CaptureProxy(paths.root, confdir, address_map(scenario, sample),
+                                                 upstream_ca=scenario.upstream_ca))
         photo = make_canary_photo(paths.root / "canaries", f"{scenario.id}@{device.id}:{observations.started:.0f}")
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
                          ca_spki=ca_spki_hash(confdir), ca_cert=confdir / "mitmproxy-ca-cert.pem",

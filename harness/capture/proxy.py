@@ -64,12 +64,14 @@ class CaptureProxy:
         confdir: Path,
         hosts: AddressMap,
         only_family: int | None = None,
+        upstream_ca: Path | None = None,
         start_timeout: float = 30.0,
     ) -> None:
         self.run_dir = run_dir
         self.confdir = confdir
         self.hosts = hosts
         self.only_family = only_family
+        self.upstream_ca = upstream_ca
         self.start_timeout = start_timeout
         self.files = CaptureFiles.in_dir(run_dir)
         self.port: int | None = None
@@ -91,6 +93,8 @@ class CaptureProxy:
             "fingertip_hook_events": str(self.files.hook_events),
             "fingertip_refusals": str(self.files.refusals),
         }
+        if self.upstream_ca:
+            options["ssl_verify_upstream_trusted_ca"] = str(self.upstream_ca)
         command = [mitmdump_command(), "-q", "--listen-host", "127.0.0.1", "--listen-port", "0",
                    "-s", mitm_entry.__file__]
         for key, value in options.items():

@@ -73,6 +73,8 @@ class Scenario(_Strict):
     """Host name → addresses the harness connects to (never looked up in DNS)."""
     serve: Path | None = None
     """A bundled sample backend (folder with app.py) the harness serves for this run."""
+    upstream_ca: Path | None = None
+    """PEM file of the CA that signs the app's own servers when it is not a public one (staging)."""
     context: tuple[Literal["安保", "应急"], ...] = ()
     """Declared safety / emergency scenes: turn Art. 14(2) fails into review."""
     canaries: Canaries = Field(default_factory=Canaries)
@@ -102,6 +104,17 @@ class Scenario(_Strict):
                 except ValueError:
                     raise ValueError(f"{host}: {address!r} is not an IPv4 or IPv6 address") from None
         return {host: tuple(str(ipaddress.ip_address(str(a))) for a in addrs) for host, addrs in value.items()}
+
+    @field_validator("upstream_ca", mode="after")
+    @classmethod
+    def _ca_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        base = info.context["path"].parent if info.context else Path.cwd()
+        resolved = (base / value).resolve()
+        if not resolved.is_file():
+            raise ValueError(f"{resolved} does not exist")
+        return resolved
 
     @field_validator("serve", mode="after")
     @classmethod
