@@ -51,8 +51,8 @@ install_appium() {
   # script may download a binary (chromedriver comes from Debian).
   if [ ! -f .appium/node_modules/appium-chromium-driver/package.json ] \
       || [ .appium/package-lock.json -nt .appium/node_modules/.package-lock.json ]; then
-    say "npm ci (.appium: appium 3 + appium-chromium-driver)"
-    (cd .appium && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    say "npm install (.appium: appium 3 + appium-chromium-driver, versions from package-lock.json)"
+    (cd .appium && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
 }
 
