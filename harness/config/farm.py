@@ -6,16 +6,13 @@ so a new backend adds a model here and a class in harness/devices without an if-
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.config.yamlsrc import load_yaml, validate
+from harness.config.yamlsrc import load_yaml, safe_id, validate
 from harness.errors import ConfigError
-
-DEVICE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
 
 class _Strict(BaseModel):
@@ -40,12 +37,7 @@ class DeviceSpecBase(_Strict):
     labels: list[str] = Field(default_factory=list)
     """Free labels, e.g. `os:android-14`, used for OS-version classes in the compatibility matrix."""
 
-    @field_validator("id")
-    @classmethod
-    def _id_is_short_and_safe(cls, value: str) -> str:
-        if not DEVICE_ID.match(value):
-            raise ValueError(f"{value!r} must be lower-case letters, digits, '-', '_' or '.' (used in file names)")
-        return value
+    _id_is_safe = field_validator("id")(safe_id)
 
 
 class WebDeviceSpec(DeviceSpecBase):

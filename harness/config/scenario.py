@@ -10,10 +10,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from harness.config.yamlsrc import load_yaml, validate
+from harness.config.yamlsrc import beside_config, load_yaml, safe_id, validate
 from harness.errors import ConfigError
 
-SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 Platform = Literal["web", "android", "harmony"]
 
@@ -81,12 +80,7 @@ class Scenario(_Strict):
     explore: Explore = Field(default_factory=Explore)
     steps: tuple[Step, ...] = ()
 
-    @field_validator("id")
-    @classmethod
-    def _id_is_safe(cls, value: str) -> str:
-        if not SCENARIO_ID.match(value):
-            raise ValueError(f"{value!r} must be lower-case letters, digits, '-', '_' or '.' (used in file names)")
-        return value
+    _id_is_safe = field_validator("id")(safe_id)
 
     @field_validator("hosts", mode="before")
     @classmethod
@@ -110,8 +104,7 @@ class Scenario(_Strict):
     def _ca_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         if value is None:
             return None
-        base = info.context["path"].parent if info.context else Path.cwd()
-        resolved = (base / value).resolve()
+        resolved = beside_config(value, info)
         if not resolved.is_file():
             raise ValueError(f"{resolved} does not exist")
         return resolved
@@ -121,8 +114,7 @@ class Scenario(_Strict):
     def _serve_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         if value is None:
             return None
-        base = info.context["path"].parent if info.context else Path.cwd()
-        resolved = (base / value).resolve()
+        resolved = beside_config(value, info)
         if not (resolved / "app.py").is_file():
             raise ValueError(f"{resolved} has no app.py (a sample backend)")
         return resolved

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, ValidationInfo
 
 from harness.errors import ConfigError
 
@@ -26,6 +27,22 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*loc, index), lines)
+
+
+SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+
+
+def safe_id(value: str) -> str:
+    """Ids name files and folders (reports/…/runs/<app>@<device>): keep them short and plain."""
+    if not SAFE_ID.match(value):
+        raise ValueError(f"{value!r} must be lower-case letters, digits, '-', '_' or '.' (used in file names)")
+    return value
+
+
+def beside_config(value: Path, info: ValidationInfo) -> Path:
+    """A path written in a config file, resolved against that file's folder."""
+    base = info.context["path"].parent if info.context else Path.cwd()
+    return (base / value).resolve()
 
 
 def load_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
