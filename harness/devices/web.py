@@ -252,6 +252,3 @@ class WebDevice:
         if not self._driver.save_screenshot(str(path)):
             raise DeviceError(self.id, f"screenshot to {path} failed")
         return path
-
-    def drain_hook_events(self) -> list[dict[str, Any]]:
-        return []  # the injected script reports through the capture proxy's hook sink
