@@ -55,6 +55,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
     observations = Observations(
         app=scenario.id, app_name=scenario.name, device=device.id, platform=scenario.platform,
         run_id=f"{sweep_id}/{scenario.id}@{device.id}", started=time.time(), context=list(scenario.context),
+        filing_patterns=list(scenario.filing.patterns),
         device_info=device.describe(),
     )
     walk = Walk()

@@ -44,6 +44,23 @@ class Explore(_Strict):
     """Stay on the app after exploring, so periodic heartbeats have time to show."""
 
 
+class Filing(_Strict):
+    """Art. 5: how this app's filing number looks. The regulation's 备案编号 format is not published,
+    so the patterns are configurable; MIIT ICP filings are recognised always."""
+
+    patterns: tuple[str, ...] = ()
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(f"{pattern!r} is not a regular expression: {e}") from None
+        return value
+
+
 class Step(_Strict):
     """A scripted step, run before exploration: exactly one of tap / type / wait / back."""
 
@@ -77,6 +94,7 @@ class Scenario(_Strict):
     context: tuple[Literal["安保", "应急"], ...] = ()
     """Declared safety / emergency scenes: turn Art. 14(2) fails into review."""
     canaries: Canaries = Field(default_factory=Canaries)
+    filing: Filing = Field(default_factory=Filing)
     explore: Explore = Field(default_factory=Explore)
     steps: tuple[Step, ...] = ()
 

@@ -68,6 +68,8 @@ class Observations(BaseModel):
     ended: float = 0.0
     device_info: dict[str, Any] = Field(default_factory=dict)
     context: list[str] = Field(default_factory=list)
+    filing_patterns: list[str] = Field(default_factory=list)
+    """The scenario's own 备案编号 patterns (Art. 5)."""
     launch_ms: float | None = None
     video: VideoRef | None = None
     flows: list[FlowRecord] = Field(default_factory=list)

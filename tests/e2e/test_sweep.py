@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.checks.registry import CHECKS
+
 pytestmark = pytest.mark.e2e
 
 NAMESPACE_SCRIPT = r"""
@@ -89,6 +91,11 @@ def test_compliant_sample_passes_art_18(records: list[dict]) -> None:
     assert verdict(records, "ebantong", "14(2)") == "pass"
 
 
+def test_filing_shown_by_one_sample_only(records: list[dict]) -> None:
+    assert verdict(records, "ebantong", "5") == "pass"
+    assert verdict(records, "ganbutong", "5") == "fail"
+
+
 def test_every_cell_has_a_video_and_evidence_on_its_clock(sweep: Path, records: list[dict]) -> None:
     report = sweep / "reports" / "latest"
     for record in records:
@@ -104,7 +111,7 @@ def test_every_cell_has_a_video_and_evidence_on_its_clock(sweep: Path, records: 
 
 def test_junit_has_one_case_per_app_device_check(sweep: Path, records: list[dict]) -> None:
     junit = (sweep / "reports" / "latest" / "junit.xml").read_text(encoding="utf-8")
-    assert junit.count("<testcase") == len(records) == 4
+    assert junit.count("<testcase") == len(records) == 2 * len(CHECKS)
 
 
 def test_hooks_saw_the_canary_location_and_photo(sweep: Path) -> None:

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.checks.base import ARTICLES
+from harness.checks.registry import CHECKS
+
+N_CHECKS = len(CHECKS)
 pytest_plugins = ["pytester"]
 DATA = Path(__file__).resolve().parents[1] / "data" / "observations"
 
@@ -75,8 +79,8 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_collects_app_device_check_items(project: pytest.Pytester) -> None:
     result = project.runpytest("--collect-only", "-q", "scenarios")
     ids = [line for line in result.outlines if "::" in line]
-    # 2 web apps × 2 web devices × 2 checks; the android phone takes no web app.
-    assert len(ids) == 8
+    # 2 web apps × 2 web devices × every check; the android phone takes no web app.
+    assert len(ids) == 4 * N_CHECKS
     assert "scenarios/bad.yaml::web-a::mandatory-features[14(2)]" in ids
     assert "scenarios/good.yaml::web-b::complaint[18]" in ids
     assert not any("phone" in i for i in ids)
@@ -92,15 +96,15 @@ def test_bad_scenario_names_file_and_line(project: pytest.Pytester) -> None:
 
 def test_sweep_writes_the_output_contract(project: pytest.Pytester) -> None:
     result = project.runpytest("scenarios", "--ft-out", "out")
-    # bad: both checks fail on both devices; good: both pass.
-    result.assert_outcomes(passed=4, failed=4)
+    # bad: every check fails on both devices; good: every check passes.
+    result.assert_outcomes(passed=2 * N_CHECKS, failed=2 * N_CHECKS)
     latest = project.path / "out" / "latest"
     assert latest.is_symlink()
     records = json.loads((latest / "results.json").read_text(encoding="utf-8"))
-    assert len(records) == 8
+    assert len(records) == 4 * N_CHECKS
     for record in records:
         assert {"app", "device", "platform", "check", "article", "verdict", "summary", "evidence"} <= set(record)
-        assert record["article"] in ("14(2)", "18")
+        assert record["article"] in ARTICLES
         for item in record["evidence"]:
             assert "kind" in item and ("ref" in item or "path" in item)
     verdicts = {(r["app"], r["device"], r["article"]): r["verdict"] for r in records}
@@ -109,8 +113,8 @@ def test_sweep_writes_the_output_contract(project: pytest.Pytester) -> None:
     assert verdicts[("good", "web-a", "18")] == "pass"
     assert verdicts[("good", "web-b", "14(2)")] == "pass"
     cases = ET.parse(latest / "junit.xml").getroot().findall("testcase")
-    assert len(cases) == 8
-    assert sum(1 for c in cases if c.find("failure") is not None) == 4
+    assert len(cases) == 4 * N_CHECKS
+    assert sum(1 for c in cases if c.find("failure") is not None) == 2 * N_CHECKS
     assert "指尖" in (latest / "index.html").read_text(encoding="utf-8")
     # One run per app × device feeds both checks.
     runs = (project.path / "out" / "cells.log").read_text().split()
@@ -125,7 +129,7 @@ def test_failure_report_shows_summary_and_evidence(project: pytest.Pytester) -> 
 @pytest.mark.parametrize("DIST", [(), ("--dist", "loadgroup")], ids=["default", "explicit"])
 def test_xdist_keeps_each_device_on_one_worker(project: pytest.Pytester, DIST: tuple[str, ...]) -> None:
     result = project.runpytest_subprocess("scenarios", "--ft-out", "out", "-n", "2", *DIST)
-    result.assert_outcomes(passed=4, failed=4)
+    result.assert_outcomes(passed=2 * N_CHECKS, failed=2 * N_CHECKS)
     lines = (project.path / "out" / "cells.log").read_text().splitlines()
     cells = [line.split()[0] for line in lines]
     assert sorted(cells) == ["bad@web-a", "bad@web-b", "good@web-a", "good@web-b"]  # each cell ran once
@@ -134,4 +138,4 @@ def test_xdist_keeps_each_device_on_one_worker(project: pytest.Pytester, DIST: t
         cell, pid = line.split()
         worker_of.setdefault(cell.split("@")[1], set()).add(pid)
     assert all(len(pids) == 1 for pids in worker_of.values())
-    assert len(json.loads((project.path / "out" / "latest" / "results.json").read_text())) == 8
+    assert len(json.loads((project.path / "out" / "latest" / "results.json").read_text())) == 4 * N_CHECKS

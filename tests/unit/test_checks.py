@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import complaint, mandatory
+from harness.checks import complaint, filing, mandatory
 from harness.checks.base import ARTICLES
 from harness.checks.registry import CHECKS
 from harness.observe.model import Action, FlowRecord, Observations, ScreenVisit
@@ -143,3 +143,32 @@ def test_no_complaint_entry_fails() -> None:
     finding = complaint.check(observations([screen("/", button("首页", "tab"))]))
     assert finding.verdict == "fail"
     assert "未找到投诉建议入口" in finding.summary
+
+
+def test_filing_on_the_start_screen_passes(data: Path) -> None:
+    finding = filing.check(recorded(data, "ebantong"))
+    assert finding.verdict == "pass"
+    assert finding.details["filing"] == "京ICP备12345678号-1A"
+
+
+def test_no_filing_fails(data: Path) -> None:
+    finding = filing.check(recorded(data, "ganbutong"))
+    assert finding.verdict == "fail"
+    assert "主办单位" in finding.summary and "备案编号" in finding.summary
+
+
+@pytest.mark.parametrize(("texts", "patterns", "verdict"), [
+    (("主办单位：某省政务服务中心", "粤B2-20090059-1626X"), [], "pass"),
+    (("主办（使用）单位：某县人民政府", "备案号 ZWAPP-2026-000123"), [r"ZWAPP-\d{4}-\d{6}"], "pass"),
+    (("主办（使用）单位：某县人民政府", "备案号 ZWAPP-2026-000123"), [], "fail"),
+    (("ICP备案查询",), [], "fail"),
+])
+def test_filing_patterns(texts: tuple[str, ...], patterns: list[str], verdict: str) -> None:
+    obs = observations([screen("/", texts=texts)])
+    obs.filing_patterns = patterns
+    assert filing.check(obs).verdict == verdict
+
+
+def test_filing_only_deep_in_the_app_goes_to_review() -> None:
+    obs = observations([screen("/"), screen("/#/about", texts=("主办单位：某市政府", "京ICP备12345678号"))])
+    assert filing.check(obs).verdict == "review"
