@@ -15,6 +15,7 @@ from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.config.scenario import Scenario
 from harness.devices.protocol import Device, RunSetup, VideoInfo
 from harness.evidence.canaries import make_canary_photo
+from harness.evidence.images import dhash
 from harness.observe.flows import read_flows, read_jsonl
 from harness.observe.model import Observations, VideoRef
 from harness.samples.server import SampleServer
@@ -56,6 +57,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         app=scenario.id, app_name=scenario.name, device=device.id, platform=scenario.platform,
         run_id=f"{sweep_id}/{scenario.id}@{device.id}", started=time.time(), context=list(scenario.context),
         filing_patterns=list(scenario.filing.patterns),
+        canary_location=(scenario.canaries.location.latitude, scenario.canaries.location.longitude),
         device_info=device.describe(),
     )
     walk = Walk()
@@ -65,6 +67,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         proxy = stack.enter_context(CaptureProxy(paths.root, confdir, address_map(scenario, sample),
                                                  upstream_ca=scenario.upstream_ca))
         photo = make_canary_photo(paths.root / "canaries", f"{scenario.id}@{device.id}:{observations.started:.0f}")
+        observations.canary_photo_hash = dhash(photo.read_bytes())
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
                          ca_spki=ca_spki_hash(confdir), ca_cert=confdir / "mitmproxy-ca-cert.pem",
                          canary_photo=photo)

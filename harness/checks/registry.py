@@ -1,6 +1,6 @@
 """Importing this module registers every check (one module per article)."""
 
-from harness.checks import complaint, filing, mandatory
+from harness.checks import complaint, filing, mandatory, uploads
 from harness.checks.base import CHECKS
 
-__all__ = ["CHECKS", "complaint", "filing", "mandatory"]
+__all__ = ["CHECKS", "complaint", "filing", "mandatory", "uploads"]

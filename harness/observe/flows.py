@@ -10,22 +10,21 @@ from mitmproxy import http, io
 from mitmproxy.exceptions import FlowReadException
 
 from harness.capture.addons.common import REFUSED
+from harness.observe.decode import unwrap
 from harness.observe.model import FlowRecord
 
-TEXT_LIMIT = 64 * 1024
 
-
-def _text(flow: http.HTTPFlow) -> str:
+def _body(flow: http.HTTPFlow) -> bytes:
     try:
-        content = flow.request.get_content(strict=False) or b""
+        return flow.request.get_content(strict=False) or b""  # undoes Content-Encoding
     except ValueError:
-        content = flow.request.raw_content or b""
-    return content[:TEXT_LIMIT].decode("utf-8", errors="replace")
+        return flow.request.raw_content or b""
 
 
 def record(flow: http.HTTPFlow) -> FlowRecord:
     response = flow.response
     peer = flow.server_conn.peername
+    carried = unwrap(flow.request.pretty_url, flow.request.headers.get("content-type", ""), _body(flow))
     return FlowRecord(
         id=flow.id,
         t=flow.request.timestamp_start,
@@ -39,7 +38,8 @@ def record(flow: http.HTTPFlow) -> FlowRecord:
         request_type=flow.request.headers.get("content-type", ""),
         request_size=len(flow.request.raw_content or b""),
         response_size=len(response.raw_content or b"") if response else 0,
-        request_text=_text(flow),
+        request_text=carried.text,
+        image_hashes=carried.images,
         server_ip=str(peer[0]) if peer else None,
     )
 

@@ -25,7 +25,9 @@ class FlowRecord(BaseModel):
     request_size: int = 0
     response_size: int = 0
     request_text: str = ""
-    """The request body as text (truncated), for keyword and canary search."""
+    """URL and body, unwrapped (gzip, multipart, base64, URL encoding) and truncated: what checks search."""
+    image_hashes: list[str] = Field(default_factory=list)
+    """dHashes of the pictures the request carried."""
     server_ip: str | None = None
 
 
@@ -69,6 +71,9 @@ class Observations(BaseModel):
     device_info: dict[str, Any] = Field(default_factory=dict)
     context: list[str] = Field(default_factory=list)
     filing_patterns: list[str] = Field(default_factory=list)
+    canary_location: tuple[float, float] | None = None
+    """(latitude, longitude) the device was told it is at."""
+    canary_photo_hash: str | None = None
     """The scenario's own 备案编号 patterns (Art. 5)."""
     launch_ms: float | None = None
     video: VideoRef | None = None

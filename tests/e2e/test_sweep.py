@@ -91,6 +91,13 @@ def test_compliant_sample_passes_art_18(records: list[dict]) -> None:
     assert verdict(records, "ebantong", "14(2)") == "pass"
 
 
+def test_uploads_of_the_canaries_go_to_review(records: list[dict]) -> None:
+    assert verdict(records, "ebantong", "14(4)") == "pass"
+    assert verdict(records, "ganbutong", "14(4)") == "review"
+    details = next(r["details"] for r in records if r["app"] == "ganbutong" and r["article"] == "14(4)")
+    assert details["photo_uploads"] >= 1 and details["location_uploads"] >= 1 and details["gated"]
+
+
 def test_filing_shown_by_one_sample_only(records: list[dict]) -> None:
     assert verdict(records, "ebantong", "5") == "pass"
     assert verdict(records, "ganbutong", "5") == "fail"

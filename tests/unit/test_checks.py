@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import complaint, filing, mandatory
+from harness.checks import complaint, filing, mandatory, uploads
 from harness.checks.base import ARTICLES
 from harness.checks.registry import CHECKS
 from harness.observe.model import Action, FlowRecord, Observations, ScreenVisit
@@ -57,6 +57,14 @@ def test_recorded_violating_sample_fails_both(data: Path) -> None:
     no_complaint = complaint.check(obs)
     assert no_complaint.verdict == "fail"
     assert no_complaint.details["entry"] is False
+
+
+def test_recorded_violating_sample_uploads_go_to_review(data: Path) -> None:
+    finding = uploads.check(recorded(data, "ganbutong"))
+    assert finding.verdict == "review"
+    assert finding.details["photo_uploads"] >= 1 and finding.details["location_uploads"] >= 1
+    assert finding.details["gated"] is True
+    assert uploads.check(recorded(data, "ebantong")).verdict == "pass"
 
 
 def test_recorded_compliant_sample_passes_both(data: Path) -> None:
@@ -172,3 +180,43 @@ def test_filing_patterns(texts: tuple[str, ...], patterns: list[str], verdict: s
 def test_filing_only_deep_in_the_app_goes_to_review() -> None:
     obs = observations([screen("/"), screen("/#/about", texts=("主办单位：某市政府", "京ICP备12345678号"))])
     assert filing.check(obs).verdict == "review"
+
+
+def upload(path: str, t: float, text: str = "", images: tuple[str, ...] = ()) -> FlowRecord:
+    record = flow(path, t, body=text)
+    record.image_hashes = list(images)
+    return record
+
+
+def with_canaries(obs: Observations, photo: str = "f0f0f0f0f0f0f0f0") -> Observations:
+    obs.canary_location = (30.2741506, 120.1551483)
+    obs.canary_photo_hash = photo
+    return obs
+
+
+def test_location_used_on_device_only_is_no_upload() -> None:
+    obs = with_canaries(observations([screen("/")], [flow("/api/weather", 2, "GET", "city=hangzhou")]))
+    obs.hook_events = [{"kind": "geolocation-result", "t": T0 + 1}]
+    finding = uploads.check(obs)
+    assert finding.verdict == "pass"
+    assert finding.details["location_read_on_device"] is True
+
+
+def test_photo_and_gcj02_track_upload_go_to_review() -> None:
+    from harness.evidence.geo import systems
+
+    lat, lon = systems(30.2741506, 120.1551483)["GCJ-02"]
+    track = [upload("/api/track", 10 + 15 * i, f'{{"lat": {lat:.6f}, "lon": {lon:.6f}}}') for i in range(3)]
+    photo = upload("/upload/work-photo", 50, images=("f0f0f0f0f0f0f0f1",))
+    gate = screen("/#/work", texts=("请先上传今日工作照片并上报位置后才能继续",))
+    finding = uploads.check(with_canaries(observations([gate], [*track, photo])))
+    assert finding.verdict == "review"
+    assert finding.details == {"location_uploads": 3, "photo_uploads": 1, "track": True, "gated": True,
+                               "location_read_on_device": False}
+    assert any("GCJ-02" in e.note for e in finding.evidence)
+    assert "构成轨迹" in finding.summary and "界面要求先上传" in finding.summary
+
+
+def test_another_picture_is_not_the_canary() -> None:
+    obs = with_canaries(observations([screen("/")], [upload("/upload", 5, images=("0f0f0f0f0f0f0f0f",))]))
+    assert uploads.check(obs).verdict == "pass"

@@ -1,0 +1,34 @@
+"""Perceptual image hashes: the canary photo is recognised after resizing and recompression."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, UnidentifiedImageError
+
+MATCH_DISTANCE = 10
+"""Bits out of 64 two dHashes may differ and still be the same picture."""
+
+
+def dhash(data: bytes, size: int = 8) -> str | None:
+    """64-bit difference hash as hex, or None when `data` is not an image Pillow can read."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            grey = image.convert("L").resize((size + 1, size), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    pixels = grey.tobytes()  # mode L: one byte per pixel
+    bits = 0
+    for row in range(size):
+        for col in range(size):
+            left, right = pixels[row * (size + 1) + col], pixels[row * (size + 1) + col + 1]
+            bits = (bits << 1) | (left > right)
+    return f"{bits:016x}"
+
+
+def distance(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def same_picture(a: str, b: str) -> bool:
+    return distance(a, b) <= MATCH_DISTANCE

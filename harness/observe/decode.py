@@ -1,0 +1,98 @@
+"""What a request carries, unwrapped: searchable text and the images inside it.
+
+Apps hide uploads in gzip, multipart parts, base64 (data URLs, JSON strings) and URL encoding;
+checks search the result, so the unwrapping happens once, when the run's flows are read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import re
+import zlib
+from dataclasses import dataclass, field
+from urllib.parse import unquote_plus
+
+from harness.evidence.images import dhash
+
+TEXT_LIMIT = 256 * 1024
+BASE64_TOKEN = re.compile(rb"(?:data:[\w/+.-]+;base64,)?([A-Za-z0-9+/_-]{24,}={0,2})")
+MULTIPART_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)
+
+
+@dataclass
+class Unwrapped:
+    texts: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    """dHashes of every picture found."""
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)[:TEXT_LIMIT]
+
+
+def _gunzip(data: bytes) -> bytes:
+    if data[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            return data
+    return data
+
+
+def _multipart(data: bytes, content_type: str) -> list[tuple[bytes, bytes]] | None:
+    """(part headers, part body) pairs, or None when the body is not multipart."""
+    match = MULTIPART_BOUNDARY.search(content_type)
+    if not match or "multipart/" not in content_type.lower():
+        return None
+    parts = []
+    for chunk in data.split(b"--" + match.group(1).encode())[1:]:
+        head, _, body = chunk.partition(b"\r\n\r\n")
+        if body:
+            parts.append((head.strip(), body.removesuffix(b"\r\n")))
+    return parts
+
+
+def _add(out: Unwrapped, data: bytes, depth: int) -> None:
+    data = _gunzip(data)
+    picture = dhash(data)
+    if picture:
+        out.images.append(picture)
+        return
+    text = data.decode("utf-8", errors="replace")
+    out.texts.append(unquote_plus(text) if "%" in text else text)
+    if depth >= 2:
+        return
+    for token in BASE64_TOKEN.findall(data[:TEXT_LIMIT]):
+        try:
+            decoded = base64.b64decode(token + b"=" * (-len(token) % 4), altchars=b"-_" if b"-" in token else None)
+        except (binascii.Error, ValueError):
+            continue
+        decoded = _gunzip(decoded)
+        picture = dhash(decoded)
+        if picture:
+            out.images.append(picture)
+        elif decoded.isascii() or _mostly_text(decoded):
+            _add(out, decoded, depth + 1)
+
+
+def _mostly_text(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def unwrap(url: str, content_type: str, body: bytes) -> Unwrapped:
+    out = Unwrapped(texts=[unquote_plus(url)])
+    parts = _multipart(body, content_type)
+    if parts is None:
+        if body:
+            _add(out, body, 0)
+        return out
+    for head, content in parts:
+        out.texts.append(head.decode("utf-8", errors="replace"))
+        _add(out, content, 0)
+    return out
