@@ -79,8 +79,9 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             walk = explorer.walk
             explorer.run(scenario.steps)
             time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself
-            if not device.alive():
-                walk.problems.append("the app stopped answering during the run")
+            observations.alive_at_end = device.alive()
+            if observations.alive_at_end:
+                observations.metrics = device.metrics()
             if not proxy.alive():
                 walk.problems.append("the capture proxy stopped during the run: flows after that are missing")
         finally:

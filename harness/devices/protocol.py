@@ -72,6 +72,10 @@ class Device(Protocol):
         """Is the app still running and the device answering?"""
         ...
 
+    def metrics(self) -> dict[str, float]:
+        """Counters the backend can read for the running app (memory_mb, …); empty when none."""
+        ...
+
     def settle(self, timeout: float) -> None:
         """Wait (at most `timeout` s) until the app has reacted to the last action."""
         ...

@@ -198,6 +198,15 @@ class WebDevice:
         except WebDriverException:
             return False
 
+    def metrics(self) -> dict[str, float]:
+        try:
+            self._cdp("Performance.enable", {})
+            values = {m["name"]: m["value"] for m in self._cdp("Performance.getMetrics", {})["metrics"]}
+        except (WebDriverException, KeyError, TypeError):
+            return {}
+        return {"memory_mb": round(values.get("JSHeapUsedSize", 0) / 2**20, 1),
+                "dom_nodes": values.get("Nodes", 0), "js_listeners": values.get("JSEventListeners", 0)}
+
     # ── UI ─────────────────────────────────────────────────────────────────────────────────
     def settle(self, timeout: float) -> None:
         """Wait until no request is in flight and the page has been still for a moment (or `timeout`)."""

@@ -32,6 +32,10 @@ COMPLAINT_TRACKING = ("我的反馈", "我的诉求", "受理编号", "查询密
 COMPLAINT_RATING = ("满意度评价", "好差评", "非常满意", "基本满意", "服务评价", "评价办理")
 """Bare 评价 is left out on purpose: headlines say 营商环境评价 without any rating control."""
 
+UNSUPPORTED_SYSTEM = ("请升级", "版本过低", "不支持当前系统", "不支持该系统", "不支持您的系统", "暂不支持此设备",
+                      "请使用最新版", "浏览器版本过低", "unsupported system", "not supported on this device")
+"""Art. 16: what an app says when it refuses to run on a system."""
+
 DO_NOT_TAP = ("提交", "确认", "确定", "发送", "支付", "付款", "删除", "注销", "退出登录", "退出", "撤回")
 """The explorer never taps these: a test must not file, pay for or delete anything."""
 

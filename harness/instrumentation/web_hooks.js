@@ -38,6 +38,15 @@
   const isSink = (url) => String(url).includes("fingertip-hooks.invalid");
   const absolute = (url) => { try { return new URL(String(url), location.href).href; } catch (e) { return String(url); } };
 
+  // Run monitoring (Art. 17): uncaught errors and main-thread stalls.
+  addEventListener("error", (event) => report("js-error", { message: String(event.message || event.type), source: event.filename || "", line: event.lineno || 0 }), true);
+  addEventListener("unhandledrejection", (event) => report("js-error", { message: "unhandled rejection: " + String(event.reason && (event.reason.message || event.reason)) }));
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (entry.duration >= 200) report("long-task", { duration_ms: Math.round(entry.duration) });
+    }).observe({ type: "longtask", buffered: true });
+  } catch (e) { /* no long-task timing in this engine */ }
+
   const geo = navigator.geolocation;
   if (geo) {
     for (const method of ["getCurrentPosition", "watchPosition"]) {

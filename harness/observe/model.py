@@ -76,6 +76,9 @@ class Observations(BaseModel):
     canary_photo_hash: str | None = None
     """The scenario's own 备案编号 patterns (Art. 5)."""
     launch_ms: float | None = None
+    alive_at_end: bool | None = None
+    """Did the app still answer when the walk and the dwell were over?"""
+    metrics: dict[str, float] = Field(default_factory=dict)
     video: VideoRef | None = None
     flows: list[FlowRecord] = Field(default_factory=list)
     refusals: list[dict[str, Any]] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import complaint, filing, mandatory, uploads
+from harness.checks import compat, complaint, filing, mandatory, monitoring, uploads
 from harness.checks.base import ARTICLES
 from harness.checks.registry import CHECKS
 from harness.observe.model import Action, FlowRecord, Observations, ScreenVisit
@@ -220,3 +220,40 @@ def test_photo_and_gcj02_track_upload_go_to_review() -> None:
 def test_another_picture_is_not_the_canary() -> None:
     obs = with_canaries(observations([screen("/")], [upload("/upload", 5, images=("0f0f0f0f0f0f0f0f",))]))
     assert uploads.check(obs).verdict == "pass"
+
+
+def test_compat_passes_a_normal_run_and_fails_refusals_and_blank_screens() -> None:
+    ok = observations([screen("/", button("首页", "tab"), texts=("首页",))])
+    ok.alive_at_end = True
+    assert compat.check(ok).verdict == "pass"
+    refusing = observations([screen("/", texts=("您的系统版本过低，请升级后使用",))])
+    finding = compat.check(refusing)
+    assert finding.verdict == "fail" and "版本过低" in finding.details["unsupported"]
+    assert compat.check(observations([screen("/")])).verdict == "fail"  # nothing drawn
+    gone = observations([screen("/", texts=("首页",))])
+    gone.alive_at_end = False
+    assert "无响应" in compat.check(gone).summary
+
+
+def hook(kind: str, t: float, **detail: object) -> dict:
+    return {"kind": kind, "t": T0 + t, "detail": detail}
+
+
+def test_monitoring_freeze_fails_errors_review_clean_passes() -> None:
+    clean = observations([screen("/", texts=("首页",))])
+    clean.alive_at_end, clean.launch_ms, clean.metrics = True, 420.0, {"memory_mb": 3.2}
+    finding = monitoring.check(clean)
+    assert finding.verdict == "pass" and "420 ms" in finding.summary and "3.2 MB" in finding.summary
+    erring = observations([screen("/")])
+    erring.alive_at_end = True
+    erring.hook_events = [hook("js-error", 3, message="TypeError: x is undefined"),
+                          hook("long-task", 4, duration_ms=900)]
+    assert monitoring.check(erring).verdict == "review"
+    frozen = observations([screen("/")])
+    frozen.alive_at_end = True
+    frozen.hook_events = [hook("long-task", 6, duration_ms=7000)]
+    finding = monitoring.check(frozen)
+    assert finding.verdict == "fail" and finding.evidence[0].t == 6.0
+    crashed = observations([screen("/")])
+    crashed.alive_at_end = False
+    assert monitoring.check(crashed).verdict == "fail"

@@ -1,0 +1,51 @@
+"""Art. 17 monitoring ("17"): crashes, freezes, launch time and memory during the run.
+
+Fail on a crash or a freeze (the app stopped answering, or its main thread stalled for
+FREEZE_MS); review on uncaught script errors or a slow launch; the figures go to details either way.
+"""
+
+from __future__ import annotations
+
+from harness.checks.base import Check, Evidence, Finding, register
+from harness.observe.model import Observations
+
+FREEZE_MS = 5000
+"""A main-thread stall this long is a freeze (Android's ANR threshold for input is 5 s)."""
+SLOW_LAUNCH_MS = 5000
+
+
+def _hook_evidence(obs: Observations, index: int, note: str) -> Evidence:
+    event = obs.hook_events[index]
+    return Evidence(kind="hook", ref=str(index), t=obs.video_t(float(event.get("t", obs.started))), note=note)
+
+
+def check(obs: Observations) -> Finding:
+    errors = [i for i, e in enumerate(obs.hook_events) if e.get("kind") == "js-error"]
+    stalls = [i for i, e in enumerate(obs.hook_events) if e.get("kind") == "long-task"]
+    freezes = [i for i in stalls if obs.hook_events[i]["detail"].get("duration_ms", 0) >= FREEZE_MS]
+    longest = max((obs.hook_events[i]["detail"].get("duration_ms", 0) for i in stalls), default=0)
+    details = {"crashed": obs.alive_at_end is False, "freezes": len(freezes), "script_errors": len(errors),
+               "longest_stall_ms": longest, "launch_ms": obs.launch_ms, **obs.metrics}
+    evidence = [_hook_evidence(obs, i, f"主线程阻塞 {obs.hook_events[i]['detail'].get('duration_ms')} ms")
+                for i in freezes[:3]]
+    evidence += [_hook_evidence(obs, i, f"脚本错误：{obs.hook_events[i]['detail'].get('message', '')[:120]}")
+                 for i in errors[:3]]
+    figures = []
+    if obs.launch_ms is not None:
+        figures.append(f"启动 {obs.launch_ms:.0f} ms")
+    if "memory_mb" in obs.metrics:
+        figures.append(f"内存 {obs.metrics['memory_mb']:.1f} MB")
+    figures_text = "，".join(figures)
+    if obs.alive_at_end is False or freezes:
+        what = "应用崩溃或失去响应" if obs.alive_at_end is False else f"主线程卡顿 {len(freezes)} 次（≥{FREEZE_MS} ms）"
+        return Finding(verdict="fail", details=details, evidence=evidence, summary=f"{what}。{figures_text}")
+    slow = obs.launch_ms is not None and obs.launch_ms > SLOW_LAUNCH_MS
+    if errors or slow:
+        notes = ([f"未捕获的脚本错误 {len(errors)} 个"] if errors else []) + (["启动偏慢"] if slow else [])
+        return Finding(verdict="review", details=details, evidence=evidence,
+                       summary="；".join(notes) + f"。{figures_text}")
+    return Finding(verdict="pass", details=details, evidence=evidence,
+                   summary=f"运行期间无崩溃、无卡顿、无脚本错误。{figures_text}")
+
+
+CHECK = register(Check("monitoring", "17", "运行监测：稳定可靠运行", check))
