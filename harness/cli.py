@@ -22,7 +22,7 @@ from harness.errors import ConfigError
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 VERDICT_STYLE = {"pass": "green", "fail": "red", "review": "yellow", "error": "magenta", "skip": "dim"}
-console = Console()
+console = Console(width=max(Console().width, 132))  # the verdict matrix needs the room, even in CI logs
 
 
 class ProgressReporter:

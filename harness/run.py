@@ -17,6 +17,7 @@ from harness.devices.protocol import Device, RunSetup, VideoInfo
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
 from harness.observe.flows import read_flows, read_jsonl
+from harness.observe.ipv6 import probe
 from harness.observe.model import Observations, VideoRef
 from harness.samples.server import SampleServer
 from harness.ui.explorer import Explorer, Walk
@@ -58,14 +59,15 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         run_id=f"{sweep_id}/{scenario.id}@{device.id}", started=time.time(), context=list(scenario.context),
         filing_patterns=list(scenario.filing.patterns),
         canary_location=(scenario.canaries.location.latitude, scenario.canaries.location.longitude),
+        ipv6_policy=scenario.ipv6.model_dump(),
         device_info=device.describe(),
     )
     walk = Walk()
     video: VideoInfo | None = None
     with contextlib.ExitStack() as stack:
         sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
-        proxy = stack.enter_context(CaptureProxy(paths.root, confdir, address_map(scenario, sample),
-                                                 upstream_ca=scenario.upstream_ca))
+        addresses = address_map(scenario, sample)
+        proxy = stack.enter_context(CaptureProxy(paths.root, confdir, addresses, upstream_ca=scenario.upstream_ca))
         photo = make_canary_photo(paths.root / "canaries", f"{scenario.id}@{device.id}:{observations.started:.0f}")
         observations.canary_photo_hash = dhash(photo.read_bytes())
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
@@ -91,6 +93,10 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             proxy.stop()
             observations.ended = time.time()
             _collect(observations, proxy, walk, video, paths)
+        # While the app's servers are still up: its hosts over IPv4 and over IPv6.
+        observations.ipv6_hosts = [p.to_dict() for p in probe(observations.app_flows(), addresses,
+                                                              scenario.upstream_ca)]
+        observations.save(paths.root)
     return observations
 
 

@@ -61,6 +61,13 @@ class Filing(_Strict):
         return value
 
 
+class Ipv6Policy(_Strict):
+    every_host: bool = True
+    """Every host the app contacted must work over IPv6."""
+    min_request_share: Annotated[float, Field(ge=0, le=1)] = 0.7
+    """Share of the app's requests that must go to hosts working over IPv6 (Shanghai 2023: 70 %)."""
+
+
 class Step(_Strict):
     """A scripted step, run before exploration: exactly one of tap / type / wait / back."""
 
@@ -95,6 +102,7 @@ class Scenario(_Strict):
     """Declared safety / emergency scenes: turn Art. 14(2) fails into review."""
     canaries: Canaries = Field(default_factory=Canaries)
     filing: Filing = Field(default_factory=Filing)
+    ipv6: Ipv6Policy = Field(default_factory=Ipv6Policy)
     explore: Explore = Field(default_factory=Explore)
     steps: tuple[Step, ...] = ()
 

@@ -79,6 +79,9 @@ class Observations(BaseModel):
     alive_at_end: bool | None = None
     """Did the app still answer when the walk and the dwell were over?"""
     metrics: dict[str, float] = Field(default_factory=dict)
+    ipv6_hosts: list[dict[str, Any]] = Field(default_factory=list)
+    """Per host the app contacted: AAAA present, and its GETs answered alike over IPv4 and IPv6."""
+    ipv6_policy: dict[str, Any] = Field(default_factory=dict)
     video: VideoRef | None = None
     flows: list[FlowRecord] = Field(default_factory=list)
     refusals: list[dict[str, Any]] = Field(default_factory=list)

@@ -98,6 +98,19 @@ def test_uploads_of_the_canaries_go_to_review(records: list[dict]) -> None:
     assert details["photo_uploads"] >= 1 and details["location_uploads"] >= 1 and details["gated"]
 
 
+def test_ipv6_only_host_fails_art_16_ipv6(records: list[dict]) -> None:
+    assert verdict(records, "ebantong", "16-ipv6") == "pass"
+    assert verdict(records, "ganbutong", "16-ipv6") == "fail"
+    details = next(r["details"] for r in records if r["app"] == "ganbutong" and r["article"] == "16-ipv6")
+    assert details["hosts_without_aaaa"] == ["img.ganbutong.demo.test"]
+
+
+def test_both_samples_run_stably(records: list[dict]) -> None:
+    for app in ("ebantong", "ganbutong"):
+        assert verdict(records, app, "16-compat") == "pass"
+        assert verdict(records, app, "17") == "pass"
+
+
 def test_filing_shown_by_one_sample_only(records: list[dict]) -> None:
     assert verdict(records, "ebantong", "5") == "pass"
     assert verdict(records, "ganbutong", "5") == "fail"

@@ -24,7 +24,8 @@ def recorded_verdicts(sample: str) -> list[str]:
 
 def outcomes_per_device() -> dict[str, int]:
     verdicts = recorded_verdicts("ebantong") + recorded_verdicts("ganbutong")
-    return {"passed": sum(v in ("pass", "review") for v in verdicts), "failed": sum(v == "fail" for v in verdicts)}
+    return {"passed": sum(v in ("pass", "review") for v in verdicts), "failed": sum(v == "fail" for v in verdicts),
+            "skipped": sum(v == "skip" for v in verdicts)}
 pytest_plugins = ["pytester"]
 DATA = Path(__file__).resolve().parents[1] / "data" / "observations"
 
@@ -115,7 +116,7 @@ def test_bad_scenario_names_file_and_line(project: pytest.Pytester) -> None:
 def test_sweep_writes_the_output_contract(project: pytest.Pytester) -> None:
     result = project.runpytest("scenarios", "--ft-out", "out")
     expected = outcomes_per_device()
-    result.assert_outcomes(passed=2 * expected["passed"], failed=2 * expected["failed"])
+    result.assert_outcomes(**{k: 2 * v for k, v in expected.items()})
     latest = project.path / "out" / "latest"
     assert latest.is_symlink()
     records = json.loads((latest / "results.json").read_text(encoding="utf-8"))
@@ -148,7 +149,7 @@ def test_failure_report_shows_summary_and_evidence(project: pytest.Pytester) -> 
 def test_xdist_keeps_each_device_on_one_worker(project: pytest.Pytester, DIST: tuple[str, ...]) -> None:
     result = project.runpytest_subprocess("scenarios", "--ft-out", "out", "-n", "2", *DIST)
     expected = outcomes_per_device()
-    result.assert_outcomes(passed=2 * expected["passed"], failed=2 * expected["failed"])
+    result.assert_outcomes(**{k: 2 * v for k, v in expected.items()})
     lines = (project.path / "out" / "cells.log").read_text().splitlines()
     cells = [line.split()[0] for line in lines]
     assert sorted(cells) == ["bad@web-a", "bad@web-b", "good@web-a", "good@web-b"]  # each cell ran once

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks import compat, complaint, filing, mandatory, monitoring, uploads
+from harness.checks import compat, complaint, filing, ipv6, mandatory, monitoring, uploads
 from harness.checks.base import ARTICLES
 from harness.checks.registry import CHECKS
 from harness.observe.model import Action, FlowRecord, Observations, ScreenVisit
@@ -65,6 +65,13 @@ def test_recorded_violating_sample_uploads_go_to_review(data: Path) -> None:
     assert finding.details["photo_uploads"] >= 1 and finding.details["location_uploads"] >= 1
     assert finding.details["gated"] is True
     assert uploads.check(recorded(data, "ebantong")).verdict == "pass"
+
+
+def test_recorded_samples_on_ipv6(data: Path) -> None:
+    assert ipv6.check(recorded(data, "ebantong")).verdict == "pass"
+    finding = ipv6.check(recorded(data, "ganbutong"))
+    assert finding.verdict == "fail"
+    assert finding.details["hosts_without_aaaa"] == ["img.ganbutong.demo.test"]
 
 
 def test_recorded_compliant_sample_passes_both(data: Path) -> None:
@@ -257,3 +264,51 @@ def test_monitoring_freeze_fails_errors_review_clean_passes() -> None:
     crashed = observations([screen("/")])
     crashed.alive_at_end = False
     assert monitoring.check(crashed).verdict == "fail"
+
+
+def probed(host: str, aaaa: bool, same: bool) -> dict:
+    return {"host": host, "aaaa": aaaa, "a": True, "v6_same": aaaa and same,
+            "paths": [{"method": "GET", "path": "/", "v4": 200, "v6": 200 if same else None, "same": same}]}
+
+
+@pytest.mark.parametrize(("hosts", "policy", "verdict", "words"), [
+    ([probed("app.demo.test", True, True), probed("img.demo.test", True, True)], {}, "pass", "100%"),
+    ([probed("app.demo.test", True, True), probed("img.demo.test", False, False)], {}, "fail", "img.demo.test"),
+    ([probed("app.demo.test", True, True), probed("img.demo.test", True, False)], {}, "fail", "img.demo.test"),
+    ([probed("app.demo.test", True, True), probed("img.demo.test", False, False)],
+     {"every_host": False, "min_request_share": 0.5}, "pass", "75%"),
+    ([probed("app.demo.test", True, True), probed("img.demo.test", False, False)],
+     {"every_host": False, "min_request_share": 0.8}, "fail", "80%"),
+])
+def test_ipv6_hosts_and_shares(hosts: list[dict], policy: dict, verdict: str, words: str) -> None:
+    flows = [flow("/a", 1, "GET"), flow("/b", 2, "GET"), flow("/c", 3, "GET"),
+             FlowRecord(id="img", t=T0 + 4, method="POST", url="http://img.demo.test/u", host="img.demo.test",
+                        path="/u", status=200)]
+    obs = observations([screen("/")], flows)
+    obs.ipv6_hosts, obs.ipv6_policy = hosts, policy
+    finding = ipv6.check(obs)
+    assert finding.verdict == verdict, finding.summary
+    assert words in finding.summary
+
+
+def test_ipv6_without_traffic_is_skipped() -> None:
+    assert ipv6.check(observations([screen("/")])).verdict == "skip"
+
+
+def test_probe_repeats_gets_only_and_heads_post_only_hosts(root: Path) -> None:
+    from harness.config import load_scenario
+    from harness.observe.ipv6 import probe
+    from harness.run import address_map
+    from harness.samples.server import SampleServer
+
+    scenario = load_scenario(root / "scenarios" / "ganbutong.yaml")
+    flows = [FlowRecord(id="1", t=T0, method="GET", url="http://app.ganbutong.demo.test/api/points/rank",
+                        host="app.ganbutong.demo.test", path="/api/points/rank", status=200),
+             FlowRecord(id="2", t=T0, method="POST", url="http://img.ganbutong.demo.test/upload/work-photo",
+                        host="img.ganbutong.demo.test", path="/upload/work-photo", status=200)]
+    assert scenario.serve is not None
+    with SampleServer(scenario.serve) as sample:
+        results = {p.host: p for p in probe(flows, address_map(scenario, sample))}
+    app, img = results["app.ganbutong.demo.test"], results["img.ganbutong.demo.test"]
+    assert app.v6_same and app.paths[0]["v4"] == app.paths[0]["v6"] == 200
+    assert not img.aaaa and img.paths[0]["method"] == "HEAD" and img.paths[0]["v6_error"] == "no address"

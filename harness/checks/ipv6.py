@@ -1,0 +1,47 @@
+"""Art. 16 IPv6 ("16-ipv6"): every host the app contacted works over IPv6, with the same answers.
+
+Per host: an AAAA record (the scenario's hosts map stands in for DNS) and the app's own GET
+requests answered over IPv6 exactly as over IPv4. Shares: of the app's requests and bytes, how
+much went to hosts that work IPv6-only. Thresholds: every host, and ≥ 70 % of requests, unless
+the scenario sets others.
+"""
+
+from __future__ import annotations
+
+from harness.checks.base import Check, Finding, flow_evidence, register
+from harness.observe.model import Observations
+
+
+def check(obs: Observations) -> Finding:
+    flows = obs.app_flows()
+    probes = {p["host"]: p for p in obs.ipv6_hosts}
+    if not flows or not probes:
+        return Finding(verdict="skip", summary="本次运行没有可探测的应用请求，无法评估 IPv6。",
+                       details={"hosts": list(probes.values())})
+    good = {h for h, p in probes.items() if p["v6_same"]}
+    counted = [f for f in flows if f.host in probes]
+    share = sum(f.host in good for f in counted) / len(counted)
+    total_bytes = sum(f.request_size + f.response_size for f in counted) or 1
+    byte_share = sum(f.request_size + f.response_size for f in counted if f.host in good) / total_bytes
+    no_aaaa = sorted(h for h, p in probes.items() if not p["aaaa"])
+    broken = sorted(h for h, p in probes.items() if p["aaaa"] and not p["v6_same"])
+    settings = obs.ipv6_policy
+    details = {"request_share": round(share, 3), "byte_share": round(byte_share, 3), "hosts_without_aaaa": no_aaaa,
+               "hosts_failing_over_ipv6": broken, "hosts": list(probes.values()), "policy": settings}
+    evidence = [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：无 AAAA 记录") for h in no_aaaa]
+    evidence += [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：IPv6 访问失败或结果不同")
+                 for h in broken]
+    shares = f"IPv6 可用的请求占 {share:.0%}，流量占 {byte_share:.0%}"
+    problems = []
+    if settings.get("every_host", True) and (no_aaaa or broken):
+        problems.append("不支持 IPv6 的主机：" + "、".join(no_aaaa + broken))
+    if share < settings.get("min_request_share", 0.7):
+        problems.append(f"低于 {settings.get('min_request_share', 0.7):.0%} 的要求")
+    if problems:
+        return Finding(verdict="fail", details=details, evidence=evidence,
+                       summary=f"{shares}；" + "；".join(problems) + "。")
+    return Finding(verdict="pass", details=details, evidence=evidence,
+                   summary=f"{len(probes)} 个主机均有 AAAA 记录且 IPv6 访问结果与 IPv4 一致；{shares}。")
+
+
+CHECK = register(Check("ipv6", "16-ipv6", "积极采用 IPv6", check))
