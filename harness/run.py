@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.config.scenario import Scenario
 from harness.devices.protocol import Device, RunSetup, VideoInfo
+from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
 from harness.observe.flows import read_flows, read_jsonl
@@ -44,8 +45,9 @@ class RunPaths:
 
 
 def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
+    """Where the proxy connects each host: a bundled sample's ports, or the app's own port (None)."""
     if sample is not None:
-        return {h: [(a, p) for a, p in entries] for h, entries in sample.address_map(scenario.hosts).items()}
+        return dict(sample.address_map(scenario.hosts))
     return {host: [(a, None) for a in addresses] for host, addresses in scenario.hosts.items()}
 
 
@@ -88,8 +90,10 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                 walk.problems.append("the capture proxy stopped during the run: flows after that are missing")
         finally:
             device.finish()
-            with contextlib.suppress(Exception):
+            try:
                 video = device.stop_recording()
+            except FingertipError as e:  # a run without its video must say so in the report
+                walk.problems.append(f"screen recording lost: {e}")
             proxy.stop()
             observations.ended = time.time()
             _collect(observations, proxy, walk, video, paths)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from harness.config.farm import DeviceSpecBase
 from harness.config.scenario import Scenario
@@ -43,12 +43,13 @@ class VideoInfo:
 class Device(Protocol):
     """A leased device. Entering it starts whatever it needs (display, Appium); leaving restores it."""
 
-    spec: DeviceSpecBase
+    @property
+    def spec(self) -> DeviceSpecBase: ...
 
     @property
     def id(self) -> str: ...
 
-    def __enter__(self) -> Device: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
 

@@ -187,9 +187,9 @@ class SampleServer:
             server.server_close()
         self._servers.clear()
 
-    def address_map(self, hosts: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, int]]]:
+    def address_map(self, hosts: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, int | None]]]:
         """The scenario's hosts map with this server's ports: what the proxy's resolver connects to."""
-        mapped: dict[str, list[tuple[str, int]]] = {}
+        mapped: dict[str, list[tuple[str, int | None]]] = {}
         for host, addresses in hosts.items():
             mapped[host] = [(a, self.ports[6 if ":" in a else 4]) for a in addresses]
         return mapped
