@@ -39,7 +39,14 @@
   const absolute = (url) => { try { return new URL(String(url), location.href).href; } catch (e) { return String(url); } };
 
   // Run monitoring (Art. 17): uncaught errors and main-thread stalls.
-  addEventListener("error", (event) => report("js-error", { message: String(event.message || event.type), source: event.filename || "", line: event.lineno || 0 }), true);
+  addEventListener("error", (event) => {
+    if (event instanceof ErrorEvent) {
+      report("js-error", { message: String(event.message), source: event.filename || "", line: event.lineno || 0 });
+    } else {  // an image or script that failed to load: not a script error
+      const target = event.target || {};
+      report("resource-error", { tag: String(target.tagName || ""), url: String(target.src || target.href || "") });
+    }
+  }, true);
   addEventListener("unhandledrejection", (event) => report("js-error", { message: "unhandled rejection: " + String(event.reason && (event.reason.message || event.reason)) }));
   try {
     new PerformanceObserver((list) => {
