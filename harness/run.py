@@ -7,6 +7,7 @@ restored and the proxy stopped whatever happens; whatever was recorded up to a f
 from __future__ import annotations
 
 import contextlib
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,8 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         filing_patterns=list(scenario.filing.patterns),
         canary_location=(scenario.canaries.location.latitude, scenario.canaries.location.longitude),
         ipv6_policy=scenario.ipv6.model_dump(),
+        # Unique per run, so a complaint seen in tracking is this run's own.
+        canary_text=f"{scenario.canaries.text}{secrets.token_hex(3)}",
         device_info=device.describe(),
     )
     walk = Walk()
@@ -69,7 +72,9 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
     with contextlib.ExitStack() as stack:
         sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
         addresses = address_map(scenario, sample)
-        proxy = stack.enter_context(CaptureProxy(paths.root, confdir, addresses, upstream_ca=scenario.upstream_ca))
+        proxy = stack.enter_context(CaptureProxy(
+            paths.root, confdir, addresses, upstream_ca=scenario.upstream_ca, canary_text=observations.canary_text,
+            allow_submission=scenario.complaint.allow_real_submission))
         photo = make_canary_photo(paths.root / "canaries", f"{scenario.id}@{device.id}:{observations.started:.0f}")
         observations.canary_photo_hash = dhash(photo.read_bytes())
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
@@ -79,7 +84,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             device.start_recording(paths.video)
             launch = device.launch(setup)
             observations.launch_ms = launch.launch_ms
-            explorer = Explorer(device, scenario.explore, photo, paths.shots)
+            explorer = Explorer(device, scenario.explore, photo, paths.shots, canary_text=observations.canary_text)
             walk = explorer.walk
             explorer.run(scenario.steps)
             time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself

@@ -65,6 +65,8 @@ class CaptureProxy:
         hosts: AddressMap,
         only_family: int | None = None,
         upstream_ca: Path | None = None,
+        canary_text: str = "",
+        allow_submission: bool = False,
         start_timeout: float = 30.0,
     ) -> None:
         self.run_dir = run_dir
@@ -72,6 +74,8 @@ class CaptureProxy:
         self.hosts = hosts
         self.only_family = only_family
         self.upstream_ca = upstream_ca
+        self.canary_text = canary_text
+        self.allow_submission = allow_submission
         self.start_timeout = start_timeout
         self.files = CaptureFiles.in_dir(run_dir)
         self.port: int | None = None
@@ -92,6 +96,8 @@ class CaptureProxy:
             "fingertip_flows": str(self.files.flows),
             "fingertip_hook_events": str(self.files.hook_events),
             "fingertip_refusals": str(self.files.refusals),
+            "fingertip_canary_text": self.canary_text,
+            "fingertip_allow_submission": str(self.allow_submission).lower(),
         }
         if self.upstream_ca:
             options["ssl_verify_upstream_trusted_ca"] = str(self.upstream_ca)

@@ -1,59 +1,80 @@
 """Art. 18: a complaint feature with online acceptance, tracking and evaluation.
 
-The explorer must reach a complaint entry that opens a form (acceptance), a place to follow a
-complaint (我的反馈 / 办理进度 / 受理编号) and a rating control (满意度评价 / 好差评). This check
-reads what the walk saw; it does not yet file a canary complaint (that needs the submission guard).
+The explorer reaches a complaint entry however deep, fills the form with this run's canary text
+and submits it once. Acceptance: the submission left the app and was answered with success.
+Tracking: after that, a screen shows the canary text or the acceptance number (我的反馈 / 办理进度 /
+留言查询). Evaluation: a rating control (满意度评价 / 好差评) on a complaint screen. Pass only when
+all three are shown; otherwise say which is missing. When the proxy's submission guard answered
+the complaint (real submission not allowed), tracking cannot be proven: review.
 """
 
 from __future__ import annotations
 
-from harness.checks.base import Check, Evidence, Finding, register, screen_evidence
+import re
+
+from harness.checks.base import Check, Evidence, Finding, flow_evidence, register, screen_evidence
 from harness.evidence import keywords
 from harness.observe.model import Observations, ScreenVisit
 
 ENTRY_ROLES = ("button", "link", "tab")
 """An entry is something to tap; a select whose options say 投诉 is not one."""
+ACCEPTANCE_NUMBER = re.compile(r"(?:受理编号|受理号|编号|查询码)\s*[:：]?\s*([A-Za-z0-9-]{6,})")
+ACCEPTED_WORDS = ("提交成功", "已受理", "受理编号", "感谢您的", "已收到")
 
 
-def _mentions(visit: ScreenVisit, words: tuple[str, ...]) -> list[str]:
+def _text(visit: ScreenVisit) -> str:
     screen = visit.as_screen()
-    text = " ".join([*screen.texts, *(n.label for n in screen.nodes)])
-    return keywords.matches(text, words)
+    return " ".join([*screen.texts, *(n.label for n in screen.nodes)])
 
 
 def check(obs: Observations) -> Finding:
     by_signature = {v.signature: v for v in obs.screens}
     entries: list[Evidence] = []
-    forms: list[Evidence] = []
     for action in obs.actions:
-        if action.kind != "tap" or action.role not in ENTRY_ROLES:
-            continue
-        if not keywords.matches(action.label, keywords.COMPLAINT_ENTRY):
-            continue
-        before, after = by_signature.get(action.before), by_signature.get(action.after)
-        if before:
-            entries.append(screen_evidence(obs, before, f"入口「{action.label}」"))
-        if after and any(n.editable for n in after.as_screen().nodes):
-            forms.append(screen_evidence(obs, after, f"点击「{action.label}」后出现可填写的表单"))
-    # Tracking and rating count on screens about complaints, not wherever the words turn up.
-    about = [v for v in obs.screens if _mentions(v, keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING)]
-    tracking = [screen_evidence(obs, v, "跟踪：" + "、".join(w)) for v in about
-                if (w := _mentions(v, keywords.COMPLAINT_TRACKING))]
-    rating = [screen_evidence(obs, v, "评价：" + "、".join(w)) for v in about
-              if (w := _mentions(v, keywords.COMPLAINT_RATING))]
-    parts = {"在线受理": bool(forms), "跟踪反馈": bool(tracking), "回访评价": bool(rating)}
-    details = {"entry": bool(entries), **parts}
-    evidence = entries[:2] + forms[:2] + tracking[:2] + rating[:2]
+        if action.kind == "tap" and action.role in ENTRY_ROLES and keywords.matches(action.label,
+                                                                                  keywords.COMPLAINT_ENTRY):
+            before = by_signature.get(action.before)
+            if before:
+                entries.append(screen_evidence(obs, before, f"入口「{action.label}」"))
+    submit = next((a for a in obs.actions if a.kind == "submit"), None)
+    sent = [f for f in obs.app_flows() if f.submission]
+    accepted_flows = [f for f in sent if f.status is not None and 200 <= f.status < 300]
+    after_submit = [v for v in obs.screens if submit and v.t >= submit.t - 0.5]
+    numbers = {m.group(1) for v in after_submit if (m := ACCEPTANCE_NUMBER.search(_text(v)))}
+    confirmed = [v for v in after_submit if keywords.matches(_text(v), ACCEPTED_WORDS)]
+    markers = ({obs.canary_text} if obs.canary_text else set()) | numbers
+    tracked = [v for v in after_submit if v.signature != (submit.after if submit else "")
+               and any(m in _text(v) for m in markers)
+               and keywords.matches(_text(v), keywords.COMPLAINT_TRACKING)]
+    about = [v for v in obs.screens
+             if keywords.matches(_text(v), keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING)]
+    rating = [(v, w) for v in obs.screens if (w := keywords.matches(_text(v), keywords.COMPLAINT_RATING))]
+    rating += [(v, w) for v in about if (w := keywords.matches(_text(v), keywords.RATING_LEVELS))]
+    guarded = any(f.submission == "guarded" for f in sent)
+    parts = {"在线受理": bool(accepted_flows), "跟踪反馈": bool(tracked), "回访评价": bool(rating)}
+    details = {"entry": bool(entries), **parts, "submitted": submit is not None, "guarded": guarded,
+               "acceptance_numbers": sorted(numbers), "canary_text": obs.canary_text}
+    evidence = entries[:2] + [flow_evidence(obs, f, f"提交测试诉求 {f.method} {f.path}，HTTP {f.status}"
+                                            + ("（代理本地应答）" if f.submission == "guarded" else ""))
+                              for f in sent[:2]]
+    evidence += [screen_evidence(obs, v, "受理确认") for v in confirmed[:1]]
+    evidence += [screen_evidence(obs, v, "跟踪页面显示本次测试诉求") for v in tracked[:2]]
+    evidence += [screen_evidence(obs, v, "评价：" + "、".join(w)) for v, w in rating[:2]]
     if not entries:
         return Finding(verdict="fail", details=details, evidence=evidence,
                        summary=f"遍历 {len(obs.screens)} 个界面未找到投诉建议入口"
                                "（投诉建议、意见反馈、我要投诉、留言、12345…）。")
     missing = [name for name, shown in parts.items() if not shown]
-    if missing:
-        return Finding(verdict="fail", details=details, evidence=evidence,
-                       summary=f"找到投诉建议入口，但缺少：{'、'.join(missing)}。")
-    return Finding(verdict="pass", details=details, evidence=evidence,
-                   summary="投诉建议入口可达，具备在线受理表单、办理进度跟踪和满意度评价（本次未提交测试诉求）。")
+    if not missing:
+        number = f"（受理编号 {sorted(numbers)[0]}）" if numbers else ""
+        return Finding(verdict="pass", details=details, evidence=evidence,
+                       summary=f"测试诉求已提交并受理{number}，跟踪页面可查到该诉求，提供满意度评价。")
+    if guarded and missing == ["跟踪反馈"]:
+        return Finding(verdict="review", details=details, evidence=evidence,
+                       summary="测试诉求由代理在本地应答（未送达真实系统），跟踪反馈无法验证；受理与评价已见，请审核。")
+    why = "" if submit else "（未找到可提交的投诉表单）"
+    return Finding(verdict="fail", details=details, evidence=evidence,
+                   summary=f"找到投诉建议入口，但缺少：{'、'.join(missing)}{why}。")
 
 
 CHECK = register(Check("complaint", "18", "投诉建议：在线受理、跟踪反馈、回访评价", check))

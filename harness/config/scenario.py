@@ -68,6 +68,12 @@ class Ipv6Policy(_Strict):
     """Share of the app's requests that must go to hosts working over IPv6 (Shanghai 2023: 70 %)."""
 
 
+class ComplaintPolicy(_Strict):
+    allow_real_submission: bool = False
+    """Let the canary complaint reach the app's server. Only for servers you own (the samples):
+    otherwise the proxy answers it, and tracking cannot be proven."""
+
+
 class Step(_Strict):
     """A scripted step, run before exploration: exactly one of tap / type / wait / back."""
 
@@ -103,6 +109,7 @@ class Scenario(_Strict):
     canaries: Canaries = Field(default_factory=Canaries)
     filing: Filing = Field(default_factory=Filing)
     ipv6: Ipv6Policy = Field(default_factory=Ipv6Policy)
+    complaint: ComplaintPolicy = Field(default_factory=ComplaintPolicy)
     explore: Explore = Field(default_factory=Explore)
     steps: tuple[Step, ...] = ()
 

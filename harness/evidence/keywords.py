@@ -29,8 +29,10 @@ COMPLAINT_ENTRY = (
     "投诉建议", "意见反馈", "我要投诉", "我要建议", "投诉", "建议", "留言", "诉求", "12345", "帮助与反馈",
 )
 COMPLAINT_TRACKING = ("我的反馈", "我的诉求", "受理编号", "查询密码", "办理进度", "处理情况", "留言查询")
-COMPLAINT_RATING = ("满意度评价", "好差评", "非常满意", "基本满意", "服务评价", "评价办理")
-"""Bare 评价 is left out on purpose: headlines say 营商环境评价 without any rating control."""
+COMPLAINT_RATING = ("满意度评价", "好差评", "评价办理结果", "回访评价")
+"""Rating controls by name. Bare 评价 is left out on purpose: headlines say 营商环境评价."""
+RATING_LEVELS = ("非常满意", "基本满意", "不满意")
+"""The 好差评 levels (GB/T 39735): a rating control only on a screen about complaints."""
 
 UNSUPPORTED_SYSTEM = ("请升级", "版本过低", "不支持当前系统", "不支持该系统", "不支持您的系统", "暂不支持此设备",
                       "请使用最新版", "浏览器版本过低", "unsupported system", "not supported on this device")

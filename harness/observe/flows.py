@@ -10,6 +10,7 @@ from mitmproxy import http, io
 from mitmproxy.exceptions import FlowReadException
 
 from harness.capture.addons.common import REFUSED
+from harness.capture.addons.submission_guard import SUBMISSION
 from harness.observe.decode import unwrap
 from harness.observe.model import FlowRecord
 
@@ -35,6 +36,7 @@ def record(flow: http.HTTPFlow) -> FlowRecord:
         status=response.status_code if response else None,
         error=flow.error.msg if flow.error else None,
         refused=bool(flow.metadata.get(REFUSED)),
+        submission=flow.metadata.get(SUBMISSION),
         request_type=flow.request.headers.get("content-type", ""),
         request_size=len(flow.request.raw_content or b""),
         response_size=len(response.raw_content or b"") if response else 0,

@@ -21,6 +21,8 @@ class FlowRecord(BaseModel):
     status: int | None = None
     error: str | None = None
     refused: bool = False
+    submission: str | None = None
+    """`guarded`: a canary complaint answered by the proxy; `forwarded`: sent on (allowed)."""
     request_type: str = ""
     request_size: int = 0
     response_size: int = 0
@@ -74,6 +76,7 @@ class Observations(BaseModel):
     canary_location: tuple[float, float] | None = None
     """(latitude, longitude) the device was told it is at."""
     canary_photo_hash: str | None = None
+    canary_text: str = ""
     """The scenario's own 备案编号 patterns (Art. 5)."""
     launch_ms: float | None = None
     alive_at_end: bool | None = None

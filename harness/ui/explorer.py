@@ -3,8 +3,10 @@
 Scripted steps from the scenario go first. Then a depth-first walk: on each screen, tabs first,
 then controls whose text names a complaint path or a mandatory feature, then the rest; every
 new screen gets a screenshot; it goes back after each branch. It never taps controls that would
-submit, pay or delete (keywords.DO_NOT_TAP), answers file pickers with the canary photo, and
-stops on its time budget, its action budget, or a plateau of actions that find nothing new.
+submit, pay or delete (keywords.DO_NOT_TAP) — except once, on the first complaint form, which it
+fills with the canary text and submits (complaint_form.py) — answers file pickers with the
+canary photo, and stops on its time budget, its action budget, or a plateau of actions that find
+nothing new.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from harness.config.scenario import Explore, Step
 from harness.devices.protocol import Device
 from harness.evidence import keywords
 from harness.observe.model import Action, ScreenVisit
+from harness.ui import complaint_form
 from harness.ui.tree import Screen, UiNode
 
 PLATEAU = 20
@@ -55,8 +58,10 @@ class Walk:
 
 class Explorer:
     def __init__(self, device: Device, settings: Explore, canary_photo: Path, shots: Path,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, canary_text: str = "") -> None:
         self.device = device
+        self.canary_text = canary_text
+        self.complaint_filed = False
         self.settings = settings
         self.canary_photo = canary_photo
         self.shots = shots
@@ -116,6 +121,28 @@ class Explorer:
         self._settle()
         after = self.observe()
         self._record(kind, node, before, after)
+        if self.canary_text and not self.complaint_filed and complaint_form.is_complaint_form(after):
+            after = self.file_complaint(after)
+        return after
+
+    def file_complaint(self, form: Screen) -> Screen:
+        """Fill every free-text field (the canary text, or a test value by its label) and submit once."""
+        self.complaint_filed = True
+        for node in form.nodes:
+            if node.editable:
+                value = complaint_form.value_for(node, self.canary_text)
+                if value:
+                    self.device.type_text(node, value)
+                    self._record("type", node, form, None)
+        filled = self.device.screen()
+        submit = complaint_form.submit_control(filled)
+        if submit is None:
+            self.walk.problems.append(f"complaint form at {form.key} lost its submit control")
+            return filled
+        self.device.tap(submit)
+        self._settle()
+        after = self.observe()
+        self._record("submit", submit, filled, after)
         return after
 
     def back_to(self, target: Screen) -> bool:

@@ -88,6 +88,8 @@ def test_violating_sample_fails_art_14_2(records: list[dict]) -> None:
 
 def test_compliant_sample_passes_art_18(records: list[dict]) -> None:
     assert verdict(records, "ebantong", "18") == "pass"
+    details = next(r["details"] for r in records if r["app"] == "ebantong" and r["article"] == "18")
+    assert details["submitted"] and details["acceptance_numbers"]  # a canary complaint was filed and tracked
     assert verdict(records, "ebantong", "14(2)") == "pass"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from mitmproxy import connection, exceptions, http
 from mitmproxy.proxy import server_hooks
 from mitmproxy.test import taddons, tflow, tutils
 
-from harness.capture.addons import EgressGuard, HookSink, HostsResolver
+from harness.capture.addons import EgressGuard, HookSink, HostsResolver, SubmissionGuard
 from harness.capture.addons.common import INTERNAL, REFUSED
 from harness.capture.addons.egress_guard import parse_allow
 from harness.capture.addons.resolver import parse_hosts
+from harness.capture.addons.submission_guard import SUBMISSION
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.observe.flows import read_flows, read_jsonl
 from harness.samples.server import SampleServer
@@ -138,3 +140,24 @@ def test_capture_proxy_end_to_end_on_loopback(tmp_path: Path, root: Path) -> Non
     assert "fingertip-hooks.invalid" not in by_host
     assert [e["kind"] for e in read_jsonl(proxy.files.hook_events)[0]] == ["camera"]
     assert [r["host"] for r in read_jsonl(proxy.files.refusals)[0]] == ["update.googleapis.com"]
+
+
+@pytest.mark.parametrize(("allow", "expected"), [(False, "guarded"), (True, "forwarded")])
+def test_submission_guard_keeps_test_complaints_local(allow: bool, expected: str) -> None:
+    guard = SubmissionGuard()
+    canary = "指尖检测金丝雀0a1b2c"
+    with taddons.context(guard) as tctx:
+        tctx.configure(guard, fingertip_canary_text=canary, fingertip_allow_submission=allow)
+        escaped = request_to("gov.demo.test", "/api/complaints", "POST")
+        escaped.request.content = json.dumps({"content": canary}).encode()  # \\u-escaped, as many apps send
+        form = request_to("gov.demo.test", "/liuyan", "POST")
+        form.request.headers["content-type"] = "application/x-www-form-urlencoded"
+        form.request.content = b"title=a&content=" + urllib.parse.quote(canary).encode()
+        other = request_to("gov.demo.test", "/api/login", "POST")
+        other.request.content = b'{"user": "a"}'
+        for flow in (escaped, form, other):
+            guard.request(flow)
+        for flow in (escaped, form):
+            assert flow.metadata[SUBMISSION] == expected
+            assert (flow.response is not None) is (not allow)  # answered here unless real submission is allowed
+        assert SUBMISSION not in other.metadata and other.response is None

@@ -125,31 +125,50 @@ def test_declared_safety_context_turns_fail_into_review() -> None:
     assert "应急" in finding.summary
 
 
-def _complaint_walk(*pages: Screen) -> Observations:
-    interact = screen("/#/interact", button("投诉建议"))
-    tap = Action(t=T0 + 3, kind="tap", label="投诉建议", role="button", before=interact.signature(),
-                 after=pages[0].signature())
-    return observations([interact, *pages], actions=[tap])
+CANARY = "指尖检测金丝雀a1b2c3"
 
 
-@pytest.mark.parametrize(("pages", "verdict", "missing"), [
-    ((screen("/#/c", button("内容", "input"), texts=("我的反馈", "满意度评价")),), "pass", None),
-    ((screen("/#/c", button("内容", "input"), texts=("我的反馈",)),), "fail", "回访评价"),
-    ((screen("/#/c", button("内容", "input"), texts=("好差评",)),), "fail", "跟踪反馈"),
-    ((screen("/#/c", texts=("请拨打12345", "办理进度", "好差评")),), "fail", "在线受理"),
-    ((screen("/#/c", button("内容", "input"), texts=("我的反馈", "营商环境评价")),), "fail", "回访评价"),
+def complaint_run(*, submission: str | None = "forwarded", status: int = 201, tracking: bool = True,
+                  rating: bool = True, submitted: bool = True) -> Observations:
+    interact = screen("/#/interact", button("投诉建议"), button("我的反馈"))
+    form = screen("/#/complaint", button("诉求内容", "input"), button("提交"), texts=("我要投诉",))
+    done = screen("/#/complaint", button("诉求内容", "input"), button("提交"),
+                  texts=("我要投诉", "提交成功，受理编号：TS2026000001"))
+    pages = [interact, form, done]
+    if tracking:
+        pages.append(screen("/#/track", texts=("我的反馈", f"受理编号 TS2026000001 {CANARY}", "办理进度：已受理")))
+    if rating:
+        pages.append(screen("/#/rate", button("非常满意"), texts=("满意度评价",)))
+    obs = observations(pages)
+    obs.canary_text = CANARY
+    obs.actions = [Action(t=T0 + 1, kind="tap", label="投诉建议", role="button", before=interact.signature(),
+                          after=form.signature())]
+    if submitted:
+        obs.actions.append(Action(t=T0 + 2, kind="submit", label="提交", role="button", before=form.signature(),
+                                  after=done.signature()))
+        sent = flow("/api/complaints", 2.2, body=f'{{"content": "{CANARY}"}}', status=status)
+        sent.submission = submission
+        obs.flows = [sent]
+    return obs
+
+
+@pytest.mark.parametrize(("run", "verdict", "words"), [
+    (complaint_run(), "pass", "TS2026000001"),
+    (complaint_run(tracking=False), "fail", "跟踪反馈"),
+    (complaint_run(rating=False), "fail", "回访评价"),
+    (complaint_run(status=500), "fail", "在线受理"),
+    (complaint_run(submitted=False), "fail", "未找到可提交的投诉表单"),
+    (complaint_run(submission="guarded", status=200, tracking=False), "review", "本地应答"),
 ])
-def test_complaint_needs_acceptance_tracking_and_rating(pages: tuple[Screen, ...], verdict: str,
-                                                       missing: str | None) -> None:
-    finding = complaint.check(_complaint_walk(*pages))
+def test_complaint_needs_acceptance_tracking_and_rating(run: Observations, verdict: str, words: str) -> None:
+    finding = complaint.check(run)
     assert finding.verdict == verdict, finding.summary
-    if missing:
-        assert missing in finding.summary
+    assert words in finding.summary
 
 
 def test_rating_words_outside_complaint_screens_do_not_count() -> None:
+    obs = complaint_run(rating=False)
     news = screen("/#/home", texts=("非常满意的服务体验",))
-    obs = _complaint_walk(screen("/#/c", button("内容", "input"), texts=("我的反馈",)))
     obs.screens.insert(0, ScreenVisit(t=T0, signature=news.signature(), screen=news.to_dict()))
     assert complaint.check(obs).verdict == "fail"
 

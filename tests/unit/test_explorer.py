@@ -18,7 +18,8 @@ APP: dict[str, list[tuple[str, str, str | None]]] = {
     "interact": [("button", "更多服务", "more")],
     "more": [("button", "意见反馈", "feedback")],
     "feedback": [("button", "我要投诉", "form")],
-    "form": [("textarea", "诉求内容", None), ("button", "提交", "submitted"), ("file", "上传附件", None)],
+    "form": [("textarea", "诉求内容", None), ("input", "联系电话", None), ("button", "提交", "submitted"),
+             ("file", "上传附件", None)],
     "mine": [("button", "退出登录", "login")],
     "news": [], "social": [], "fund": [], "submitted": [], "login": [],
 }
@@ -38,9 +39,9 @@ class FakeDevice:
     def screen(self) -> Screen:
         page = self.history[-1]
         nodes = tuple(
-            UiNode(ref=f"{page}:{i}", role=role, text="" if role in ("file", "textarea") else text,  # type: ignore[arg-type]
-                   hint=text if role in ("file", "textarea") else "", clickable=role in ("tab", "button"),
-                   editable=role == "textarea", in_tabbar=role == "tab")
+            UiNode(ref=f"{page}:{i}", role=role, text="" if role in ("file", "textarea", "input") else text,  # type: ignore[arg-type]
+                   hint=text if role in ("file", "textarea", "input") else "", clickable=role in ("tab", "button"),
+                   editable=role in ("textarea", "input"), in_tabbar=role == "tab")
             for i, (role, text, _) in enumerate(APP[page]))
         return Screen(key=f"/#/{page}", title=page, nodes=nodes)
 
@@ -55,7 +56,7 @@ class FakeDevice:
         self.files.append(path)
 
     def type_text(self, node: UiNode, text: str) -> None:
-        self.taps.append(f"type:{text}")
+        self.taps.append(f"type:{node.label}={text}")
 
     def back(self) -> None:
         if len(self.history) > 1:
@@ -94,6 +95,18 @@ def test_never_submits_or_logs_out(tmp_path: Path) -> None:
     device = FakeDevice()
     walk(tmp_path, device)
     assert "提交" not in device.taps
+    assert "退出登录" not in device.taps
+
+
+def test_files_one_canary_complaint_when_given_a_canary_text(tmp_path: Path) -> None:
+    device = FakeDevice()
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01")
+    explorer.run()
+    assert "type:诉求内容=指尖检测金丝雀beef01" in device.taps
+    assert "type:联系电话=13800138000" in device.taps  # a test number, not the canary, in a phone field
+    assert device.taps.count("提交") == 1
+    assert [a.kind for a in explorer.walk.actions].count("submit") == 1
     assert "退出登录" not in device.taps
 
 

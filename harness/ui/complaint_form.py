@@ -1,0 +1,40 @@
+"""Filing the canary complaint: recognise a complaint form, fill it, submit it once.
+
+The explorer otherwise never taps 提交; this is the one form it submits, with text nobody else
+would write, so the complaint can be traced through the app's tracking pages (and the proxy's
+submission guard keeps it from real government systems).
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.evidence import keywords
+from harness.ui.tree import Screen, UiNode
+
+SUBMIT_WORDS = ("提交", "确认提交", "提交诉求", "提交留言", "发送", "我要提交", "确定")
+FIELD_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"电话|手机|联系方式|phone|mobile", re.I), "13800138000"),  # the well-known test number
+    (re.compile(r"邮箱|e-?mail", re.I), "canary@fingertip.invalid"),
+    (re.compile(r"姓名|称呼|name", re.I), "指尖测试"),
+    (re.compile(r"身份证|证件号"), ""),  # never invent an identity number; leave it empty
+)
+
+
+def submit_control(screen: Screen) -> UiNode | None:
+    return next((n for n in screen.nodes if n.clickable and n.role in ("button", "link")
+                 and any(n.label.strip() == w or n.label.startswith(w) for w in SUBMIT_WORDS)), None)
+
+
+def is_complaint_form(screen: Screen) -> bool:
+    text = " ".join([screen.title, *screen.texts, *(n.label for n in screen.nodes)])
+    has_free_text = any(n.editable for n in screen.nodes)
+    about_complaints = bool(keywords.matches(text, keywords.COMPLAINT_ENTRY))
+    return has_free_text and about_complaints and submit_control(screen) is not None
+
+
+def value_for(node: UiNode, canary: str) -> str:
+    for pattern, value in FIELD_VALUES:
+        if pattern.search(node.label):
+            return value
+    return canary
