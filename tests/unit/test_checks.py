@@ -79,7 +79,9 @@ def test_recorded_compliant_sample_passes_both(data: Path) -> None:
     assert mandatory.check(obs).verdict == "pass"
     finding = complaint.check(obs)
     assert finding.verdict == "pass", finding.summary
-    assert finding.details == {"entry": True, "在线受理": True, "跟踪反馈": True, "回访评价": True}
+    assert {k: finding.details[k] for k in ("entry", "在线受理", "跟踪反馈", "回访评价", "submitted")} == {
+        "entry": True, "在线受理": True, "跟踪反馈": True, "回访评价": True, "submitted": True}
+    assert finding.details["acceptance_numbers"] and not finding.details["guarded"]
     assert any(e.path and e.path.endswith(".png") for e in finding.evidence)
 
 
