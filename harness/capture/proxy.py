@@ -101,7 +101,9 @@ class CaptureProxy:
         }
         if self.upstream_ca:
             options["ssl_verify_upstream_trusted_ca"] = str(self.upstream_ca)
-        command = [mitmdump_command(), "-q", "--listen-host", "127.0.0.1", "--listen-port", "0",
+        # No flow dump, but warnings and errors go to proxy.log: capture trouble must be visible.
+        command = [mitmdump_command(), "--flow-detail", "0", "--set", "termlog_verbosity=warn",
+                   "--listen-host", "127.0.0.1", "--listen-port", "0",
                    "-s", mitm_entry.__file__]
         for key, value in options.items():
             command += ["--set", f"{key}={value}"]

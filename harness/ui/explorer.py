@@ -11,6 +11,7 @@ nothing new.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Explorer:
         self._seen: set[str] = set()
         self._tried: set[tuple[str, str, str]] = set()
         self._explored: set[str] = set()
+        self._contents: set[tuple[str, str]] = set()
         self._in_place: set[tuple[str, str, str]] = set()
         """Controls that did not change the screen: never worth a second tap, in any phase."""
         self._deadline = 0.0
@@ -78,11 +80,19 @@ class Explorer:
 
     # ── observing ──────────────────────────────────────────────────────────────────────────
     def observe(self) -> Screen:
+        """The screen now; recorded (with a screenshot) when it is new, or shows new content.
+
+        The walk's graph knows screens by signature (place and controls); evidence needs content
+        too: a tracking page listing the canary complaint has the same controls as the empty one.
+        """
         screen = self.device.screen()
         signature = screen.signature()
+        content = hashlib.sha1("\n".join(screen.texts).encode()).hexdigest()[:8]
         if signature not in self._seen:
             self._seen.add(signature)
             self._stale = 0
+        if (signature, content) not in self._contents:
+            self._contents.add((signature, content))
             shot = self.shots / f"{len(self.walk.screens):03d}-{signature}.png"
             self.shots.mkdir(parents=True, exist_ok=True)
             try:
@@ -214,6 +224,7 @@ class Explorer:
 
     def run(self, steps: tuple[Step, ...] = ()) -> Walk:
         self._deadline = self.clock() + self.settings.budget_s
+        self._settle()  # let the start screen finish drawing before it is judged (Art. 5: 首屏)
         self.run_steps(steps)
         home = self.observe()
         # First every tab and every keyword control, then the rest. Each phase makes passes from the

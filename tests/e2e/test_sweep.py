@@ -81,6 +81,40 @@ def verdict(records: list[dict], app: str, article: str) -> str:
     return next(r["verdict"] for r in records if r["app"] == app and r["article"] == article)
 
 
+EXPECTED = {
+    "ebantong": {"5": "pass", "14(2)": "pass", "14(4)": "pass", "16-compat": "pass", "16-ipv6": "pass", "17": "pass",
+                 "18": "pass"},
+    "ganbutong": {"5": "fail", "14(2)": "fail", "14(4)": "review", "16-compat": "pass", "16-ipv6": "fail",
+                  "17": "pass", "18": "fail"},
+    "xuncha": {"5": "fail", "14(2)": "pass", "14(4)": "review", "16-compat": "pass", "16-ipv6": "fail", "17": "pass",
+               "18": "fail"},
+    "zhangshang": {"5": "pass", "14(2)": "pass", "14(4)": "pass", "16-compat": "pass", "16-ipv6": "pass",
+                   "17": "pass", "18": "pass"},
+}
+"""Every bundled sample's right verdict for every article."""
+
+
+def test_every_sample_gets_the_right_verdict_for_every_article(records: list[dict]) -> None:
+    got = {app: {r["article"]: r["verdict"] for r in records if r["app"] == app} for app in EXPECTED}
+    assert got == EXPECTED
+
+
+def test_xuncha_uploads_in_gcj02_and_bd09_with_a_recompressed_photo(records: list[dict]) -> None:
+    record = next(r for r in records if r["app"] == "xuncha" and r["article"] == "14(4)")
+    notes = " ".join(e.get("note", "") for e in record["evidence"])
+    assert "GCJ-02" in notes and "BD-09" in notes
+    assert record["details"]["photo_uploads"] >= 1 and record["details"]["track"]
+    complaint = next(r for r in records if r["app"] == "xuncha" and r["article"] == "18")
+    assert complaint["details"]["在线受理"] and not complaint["details"]["跟踪反馈"]
+
+
+def test_three_levels_deep_complaint_is_filed_and_tracked(records: list[dict]) -> None:
+    record = next(r for r in records if r["app"] == "zhangshang" and r["article"] == "18")
+    assert record["details"]["submitted"] and record["details"]["acceptance_numbers"]
+    uploads = next(r for r in records if r["app"] == "zhangshang" and r["article"] == "14(4)")
+    assert uploads["details"]["location_read_on_device"] and not uploads["details"]["location_uploads"]
+
+
 def test_violating_sample_fails_art_14_2(records: list[dict]) -> None:
     assert verdict(records, "ganbutong", "14(2)") == "fail"
     assert verdict(records, "ganbutong", "18") == "fail"
@@ -128,12 +162,12 @@ def test_every_cell_has_a_video_and_evidence_on_its_clock(sweep: Path, records: 
             if "path" in item:
                 assert (report / item["path"]).is_file()
     page = (report / "index.html").read_text(encoding="utf-8")
-    assert page.count("<video") == 2
+    assert page.count("<video") == len(EXPECTED)
 
 
 def test_junit_has_one_case_per_app_device_check(sweep: Path, records: list[dict]) -> None:
     junit = (sweep / "reports" / "latest" / "junit.xml").read_text(encoding="utf-8")
-    assert junit.count("<testcase") == len(records) == 2 * len(CHECKS)
+    assert junit.count("<testcase") == len(records) == len(EXPECTED) * len(CHECKS)
 
 
 def test_hooks_saw_the_canary_location_and_photo(sweep: Path) -> None:
@@ -147,7 +181,7 @@ def test_hooks_saw_the_canary_location_and_photo(sweep: Path) -> None:
 def test_nothing_left_loopback(sweep: Path, records: list[dict]) -> None:
     assert packets(sweep / "egress.pcap") == []
     assert packets(sweep / "dns.pcap") == []
-    for name in ("ebantong", "ganbutong"):
+    for name in EXPECTED:
         observations = json.loads((sweep / "reports" / "latest" / "runs" / f"{name}@web-phone" /
                                    "observations.json").read_text())
         for flow in observations["flows"]:

@@ -32,7 +32,7 @@ def test_bundled_farm_and_scenarios_load(root: Path) -> None:
     assert [d.id for d in farm.devices] == ["web-phone"]
     assert isinstance(farm.devices[0], WebDeviceSpec)
     scenarios = load_scenarios([root / "scenarios"])
-    assert {s.id for s in scenarios} == {"ebantong", "ganbutong"}
+    assert {s.id for s in scenarios} == {"ebantong", "ganbutong", "xuncha", "zhangshang"}
     ganbutong = next(s for s in scenarios if s.id == "ganbutong")
     assert ganbutong.families("img.ganbutong.demo.test") == {4}
     assert ganbutong.families("app.ganbutong.demo.test") == {4, 6}

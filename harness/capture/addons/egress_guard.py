@@ -15,6 +15,7 @@ from mitmproxy.addonmanager import Loader
 from mitmproxy.proxy import server_hooks
 
 from harness.capture.addons.common import HOOK_SINK_HOST, INTERNAL, REFUSED, JsonLines
+from harness.capture.addons.resolver import parse_hosts
 
 
 def parse_allow(spec: str) -> frozenset[str]:
@@ -25,6 +26,7 @@ def parse_allow(spec: str) -> frozenset[str]:
 class EgressGuard:
     def __init__(self) -> None:
         self.allowed: frozenset[str] = frozenset()
+        self.mapped_addresses: set[str] = set()
         self.log = JsonLines()
         self.refused = 0
 
@@ -35,6 +37,9 @@ class EgressGuard:
     def configure(self, updated: set[str]) -> None:
         if "fingertip_allow" in updated:
             self.allowed = parse_allow(ctx.options.fingertip_allow)
+        if "fingertip_hosts" in updated:  # the resolver's option: its addresses are the allowed hosts'
+            self.mapped_addresses = {a for entries in parse_hosts(ctx.options.fingertip_hosts).values()
+                                     for a, _ in entries}
         if "fingertip_refusals" in updated:
             self.log.open(ctx.options.fingertip_refusals)
 
@@ -70,7 +75,7 @@ class EgressGuard:
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         # A second line of defence for anything that reaches connection set-up another way.
         host = str(data.server.address[0]) if data.server.address else ""
-        if not self.allows(host):
+        if not self.allows(host) and host not in self.mapped_addresses:
             data.server.error = f"egress to {host} refused by the Fingertip egress guard"
             logging.warning(data.server.error)
 

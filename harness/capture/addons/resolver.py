@@ -1,11 +1,16 @@
-"""Resolver: connects the scenario's host names to the scenario's addresses, never through DNS."""
+"""Resolver: connects the scenario's host names to the scenario's addresses, never through DNS.
+
+Plain-HTTP proxy requests are pointed at the address itself (their Host header keeps the name),
+so mitmproxy reuses its upstream connections by address; a CONNECT tunnel's one upstream
+connection is redirected when it is made, keeping the name for SNI.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from mitmproxy import ctx, exceptions
+from mitmproxy import ctx, exceptions, http
 from mitmproxy.addonmanager import Loader
 from mitmproxy.proxy import server_hooks
 
@@ -58,10 +63,25 @@ class HostsResolver:
             return address, mapped_port or port
         return None
 
+    def targets(self) -> set[tuple[str, int | None]]:
+        return {entry for entries in self.hosts.values() for entry in entries}
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        if flow.response or flow.request.scheme != "http":
+            return
+        name, port = flow.request.pretty_host.lower().rstrip("."), flow.request.port
+        target = self.pick(name, port)
+        if target is None:
+            return  # server_connect refuses it with a reason
+        flow.request.host, flow.request.port = target
+        flow.request.host_header = name if port == 80 else f"{name}:{port}"
+
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if data.server.error or not data.server.address:
             return
         host, port = str(data.server.address[0]), int(data.server.address[1])
+        if any(host == a and (p is None or p == port) for a, p in self.targets()):
+            return  # already pointed at a mapped address (plain HTTP, see requestheaders)
         target = self.pick(host, port)
         if target is None:
             data.server.error = f"{host} has no address in the scenario's hosts map" + (
