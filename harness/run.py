@@ -11,6 +11,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.config.scenario import Scenario
@@ -102,11 +103,51 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             proxy.stop()
             observations.ended = time.time()
             _collect(observations, proxy, walk, video, paths)
-        # While the app's servers are still up: its hosts over IPv4 and over IPv6.
+        # While the app's servers are still up: its hosts over IPv4 and over IPv6 …
         observations.ipv6_hosts = [p.to_dict() for p in probe(observations.app_flows(), addresses,
                                                               scenario.upstream_ca)]
+        # … and the app itself with IPv6-only upstream connections.
+        if scenario.ipv6.only_pass_s > 0:
+            observations.ipv6_only = ipv6_only_pass(scenario, device, paths, confdir, addresses, photo)
         observations.save(paths.root)
     return observations
+
+
+def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir: Path, addresses: AddressMap,
+                   photo: Path) -> dict[str, Any]:
+    """Walk the app again, briefly, with every upstream connection over IPv6: which requests and
+    screens break. No complaint is filed twice; this pass has no video."""
+    folder = paths.root / "ipv6-only"
+    with CaptureProxy(folder, confdir, addresses, only_family=6, upstream_ca=scenario.upstream_ca) as proxy:
+        setup = RunSetup(scenario=scenario, run_dir=folder, proxy_url=proxy.url, ca_spki=ca_spki_hash(confdir),
+                         ca_cert=confdir / "mitmproxy-ca-cert.pem", canary_photo=photo)
+        settings = scenario.explore.model_copy(update={"budget_s": scenario.ipv6.only_pass_s, "dwell_s": 0})
+        explorer = Explorer(device, settings, photo, folder / "screens")
+        try:
+            device.launch(setup)
+            explorer.run()
+        except FingertipError as e:
+            explorer.walk.problems.append(f"IPv6-only pass stopped: {e}")
+        finally:
+            device.finish()
+    flows, problems = read_flows(proxy.files.flows)
+    app_flows = [f for f in flows if not f.refused]
+    failed = [f for f in app_flows if f.error or (f.status is not None and f.status >= 500)]
+    screens = explorer.walk.screens
+
+    def showing(t: float) -> str:
+        before = [v for v in screens if v.t <= t + 0.5]
+        return before[-1].as_screen().key if before else ""
+
+    return {
+        "requests": len(app_flows),
+        "failed": [{"method": f.method, "host": f.host, "path": f.path.split("?")[0], "error": f.error or str(f.status),
+                    "screen": showing(f.t)} for f in failed[:50]],
+        "failing_hosts": sorted({f.host for f in failed}),
+        "broken_screens": sorted({showing(f.t) for f in failed} - {""}),
+        "screens": len(screens),
+        "problems": [*explorer.walk.problems, *problems],
+    }
 
 
 def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video: VideoInfo | None,

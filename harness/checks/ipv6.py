@@ -23,15 +23,20 @@ def check(obs: Observations) -> Finding:
     share = sum(f.host in good for f in counted) / len(counted)
     total_bytes = sum(f.request_size + f.response_size for f in counted) or 1
     byte_share = sum(f.request_size + f.response_size for f in counted if f.host in good) / total_bytes
+    only = obs.ipv6_only or {}
     no_aaaa = sorted(h for h, p in probes.items() if not p["aaaa"])
-    broken = sorted(h for h, p in probes.items() if p["aaaa"] and not p["v6_same"])
+    broken = sorted({h for h, p in probes.items() if p["aaaa"] and not p["v6_same"]}
+                    | (set(only.get("failing_hosts", [])) - set(no_aaaa)))
     settings = obs.ipv6_policy
     details = {"request_share": round(share, 3), "byte_share": round(byte_share, 3), "hosts_without_aaaa": no_aaaa,
-               "hosts_failing_over_ipv6": broken, "hosts": list(probes.values()), "policy": settings}
+               "hosts_failing_over_ipv6": broken, "hosts": list(probes.values()), "policy": settings,
+               "ipv6_only_pass": only or None}
     evidence = [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：无 AAAA 记录") for h in no_aaaa]
     evidence += [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：IPv6 访问失败或结果不同")
                  for h in broken]
-    shares = f"IPv6 可用的请求占 {share:.0%}，流量占 {byte_share:.0%}"
+    shares = f"IPv6 可用的请求占 {share:.1%}，流量占 {byte_share:.1%}"
+    if only.get("broken_screens"):
+        shares += f"；纯 IPv6 运行时出错的界面：{'、'.join(only['broken_screens'][:5])}"
     problems = []
     if settings.get("every_host", True) and (no_aaaa or broken):
         problems.append("不支持 IPv6 的主机：" + "、".join(no_aaaa + broken))

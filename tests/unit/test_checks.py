@@ -293,11 +293,11 @@ def probed(host: str, aaaa: bool, same: bool) -> dict:
 
 
 @pytest.mark.parametrize(("hosts", "policy", "verdict", "words"), [
-    ([probed("app.demo.test", True, True), probed("img.demo.test", True, True)], {}, "pass", "100%"),
+    ([probed("app.demo.test", True, True), probed("img.demo.test", True, True)], {}, "pass", "100.0%"),
     ([probed("app.demo.test", True, True), probed("img.demo.test", False, False)], {}, "fail", "img.demo.test"),
     ([probed("app.demo.test", True, True), probed("img.demo.test", True, False)], {}, "fail", "img.demo.test"),
     ([probed("app.demo.test", True, True), probed("img.demo.test", False, False)],
-     {"every_host": False, "min_request_share": 0.5}, "pass", "75%"),
+     {"every_host": False, "min_request_share": 0.5}, "pass", "75.0%"),
     ([probed("app.demo.test", True, True), probed("img.demo.test", False, False)],
      {"every_host": False, "min_request_share": 0.8}, "fail", "80%"),
 ])
@@ -310,6 +310,17 @@ def test_ipv6_hosts_and_shares(hosts: list[dict], policy: dict, verdict: str, wo
     finding = ipv6.check(obs)
     assert finding.verdict == verdict, finding.summary
     assert words in finding.summary
+
+
+def test_ipv6_only_pass_failures_name_the_broken_screen() -> None:
+    obs = observations([screen("/")], [flow("/a", 1, "GET")])
+    obs.ipv6_hosts = [probed("app.demo.test", True, True)]
+    obs.ipv6_only = {"requests": 3, "failing_hosts": ["app.demo.test"], "broken_screens": ["/#/work"],
+                     "failed": [{"method": "POST", "host": "app.demo.test", "path": "/up", "error": "reset",
+                                 "screen": "/#/work"}]}
+    finding = ipv6.check(obs)
+    assert finding.verdict == "fail"
+    assert "/#/work" in finding.summary and finding.details["hosts_failing_over_ipv6"] == ["app.demo.test"]
 
 
 def test_ipv6_without_traffic_is_skipped() -> None:
