@@ -7,6 +7,7 @@ restored and the proxy stopped whatever happens; whatever was recorded up to a f
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
 from harness.observe.flows import read_flows, read_jsonl
+from harness.observe.graph import to_dot, ui_graph
 from harness.observe.ipv6 import probe
 from harness.observe.model import Observations, VideoRef
 from harness.samples.server import SampleServer
@@ -164,4 +166,7 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     if video is not None:
         observations.video = VideoRef(path=video.path.name, start=video.start, width=video.width,
                                       height=video.height)
+    graph = ui_graph(observations)
+    (paths.root / "ui_graph.json").write_text(json.dumps(graph, ensure_ascii=False, indent=1), encoding="utf-8")
+    (paths.root / "ui_graph.dot").write_text(to_dot(graph), encoding="utf-8")
     observations.save(paths.root)

@@ -116,7 +116,8 @@ class WebDevice:
             self._display = None
 
     def describe(self) -> dict[str, Any]:
-        return {"platform": "web", "os": "Debian Chromium (mobile emulation)", "browser": str(self.spec.browser),
+        return {"platform": "web", "os": "Debian Chromium (mobile emulation)", "labels": list(self.spec.labels),
+                "browser": str(self.spec.browser),
                 "screen": f"{self.spec.emulate.width}x{self.spec.emulate.height}@{self.spec.emulate.pixel_ratio}"}
 
     # ── recording ──────────────────────────────────────────────────────────────────────────

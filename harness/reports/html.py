@@ -23,9 +23,26 @@ def render_index(records: list[dict[str, Any]], sweep_id: str) -> str:
         runs[(record["app"], record["device"])].append(record)
     articles = [a for a in ARTICLES if any(r["article"] == a for r in records)]
     return _env.get_template("index.html.j2").render(
-        sweep_id=sweep_id, runs=runs, articles=articles, verdict_zh=VERDICT_ZH,
+        sweep_id=sweep_id, runs=runs, articles=articles, verdict_zh=VERDICT_ZH, compat=compat_matrix(records),
         totals={v: sum(r["verdict"] == v for r in records) for v in VERDICT_ZH},
     )
+
+
+def os_class(record: dict[str, Any]) -> str:
+    """The device's OS class: its `os:` label, else what the backend reported, else the device id."""
+    info = record.get("run", {}).get("device_info") or {}
+    labels = [label.removeprefix("os:") for label in info.get("labels", []) if label.startswith("os:")]
+    return labels[0] if labels else str(info.get("os") or record["device"])
+
+
+def compat_matrix(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Art. 16: app × OS class → the compatibility verdicts of the devices in that class."""
+    cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for record in records:
+        if record["article"] == "16-compat":
+            cells[record["app"]][os_class(record)].append(record["verdict"])
+    systems = sorted({os for row in cells.values() for os in row})
+    return {"systems": systems, "rows": {app: dict(row) for app, row in cells.items()}}
 
 
 def write_index(records: list[dict[str, Any]], sweep_dir: Path, sweep_id: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks.base import Check, Finding
+from harness.observe.graph import ui_graph
 from harness.observe.model import Observations
 
 CELL_RESULTS = "results.json"
@@ -40,6 +41,8 @@ def result_record(check: Check, finding: Finding, obs: Observations, cell_dir: s
 
 def run_facts(obs: Observations, cell_dir: str) -> dict[str, Any]:
     refused = Counter(str(r.get("host", "?")) for r in obs.refusals)
+    graph = ui_graph(obs)
+    route = {n["id"]: n["key"] or n["id"] for n in graph["nodes"]}
     return {
         "id": obs.run_id,
         "dir": cell_dir,
@@ -53,6 +56,9 @@ def run_facts(obs: Observations, cell_dir: str) -> dict[str, Any]:
         "hook_events": len(obs.hook_events),
         "refused_egress": dict(sorted(refused.items())),
         "problems": obs.problems,
+        "ui_graph": {"screens": len(graph["nodes"]), "dot": f"{cell_dir}/ui_graph.dot",
+                     "edges": [{"from": route.get(e["from"], e["from"]), "action": e["action"], "label": e["label"],
+                                "to": route.get(e["to"], e["to"])} for e in graph["edges"]]},
     }
 
 

@@ -66,3 +66,29 @@ def test_cells_gather_into_sweep_reports(tmp_path: Path) -> None:
     assert len(json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))) == 2
     assert ET.parse(tmp_path / "junit.xml").getroot().get("tests") == "2"
     assert (tmp_path.parent / "latest").resolve() == tmp_path.resolve()
+
+
+def test_ui_graph_of_a_recorded_walk(data: Path) -> None:
+    from harness.observe.graph import to_dot, ui_graph
+
+    obs = Observations.model_validate_json((data / "observations" / "ebantong.json").read_text(encoding="utf-8"))
+    graph = ui_graph(obs)
+    keys = {n["id"]: n["key"] for n in graph["nodes"]}
+    assert any(keys[e["from"]] == "/#/interact" and e["label"] == "投诉建议" for e in graph["edges"])
+    assert "digraph walk" in to_dot(graph) and "投诉建议" in to_dot(graph)
+    record = result_record(CHECKS["complaint"], Finding(verdict="pass", summary="x"), obs, "c")
+    assert record["run"]["ui_graph"]["edges"]
+
+
+def test_compat_matrix_groups_devices_by_os_label() -> None:
+    from harness.reports.html import compat_matrix
+
+    check = CHECKS["compatibility"]
+    rows = []
+    for device, label, verdict in (("mi13", "os:android-14", "pass"), ("p40", "os:android-10", "fail"),
+                                   ("mate", "os:harmony-next", "pass")):
+        obs = OBS.model_copy(update={"device": device, "device_info": {"labels": [label]}})
+        rows.append(result_record(check, Finding(verdict=verdict, summary=""), obs, f"runs/app1@{device}"))  # type: ignore[arg-type]
+    matrix = compat_matrix(rows)
+    assert matrix["systems"] == ["android-10", "android-14", "harmony-next"]
+    assert matrix["rows"]["app1"]["android-10"] == ["fail"]
