@@ -107,7 +107,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             _collect(observations, proxy, walk, video, paths)
         # While the app's servers are still up: its hosts over IPv4 and over IPv6 …
         observations.ipv6_hosts = [p.to_dict() for p in probe(observations.app_flows(), addresses,
-                                                              scenario.upstream_ca)]
+                                                              scenario.upstream_ca, scenario.ipv6.resolver)]
         # … and the app itself with IPv6-only upstream connections.
         if scenario.ipv6.only_pass_s > 0:
             observations.ipv6_only = ipv6_only_pass(scenario, device, paths, confdir, addresses, photo)

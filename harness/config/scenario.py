@@ -66,6 +66,9 @@ class Ipv6Policy(_Strict):
     """Every host the app contacted must work over IPv6."""
     min_request_share: Annotated[float, Field(ge=0, le=1)] = 0.7
     """Share of the app's requests that must go to hosts working over IPv6 (Shanghai 2023: 70 %)."""
+    resolver: str | None = None
+    """Where AAAA records come from: None = the hosts map (tests, samples); `system` = this machine's
+    resolver; `IP` or `IP:port` = that name server (farms checking real government hosts)."""
     only_pass_s: Annotated[float, Field(ge=0, le=3600)] = 20.0
     """A second, shorter walk with upstream connections over IPv6 only, to show what breaks; 0 skips it."""
 

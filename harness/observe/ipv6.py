@@ -77,13 +77,31 @@ def fetch(scheme: str, address: str, port: int, host: str, path: str, ca: Path |
         connection.close()
 
 
-def probe(flows: list[FlowRecord], addresses: AddressMap, ca: Path | None = None) -> list[HostProbe]:
+def has_aaaa(host: str, resolver: str) -> bool:
+    """An AAAA record for `host` from a real resolver (`system`, or `IP[:port]` of a name server)."""
+    import dns.exception
+    import dns.resolver
+
+    client = dns.resolver.Resolver(configure=resolver == "system")
+    if resolver != "system":
+        address, _, port = resolver.rpartition(":") if resolver.count(":") == 1 else (resolver, "", "")
+        client.nameservers, client.port = [address], int(port or 53)
+    client.lifetime = TIMEOUT_S
+    try:
+        return len(client.resolve(host, "AAAA", search=False)) > 0
+    except dns.exception.DNSException:
+        return False
+
+
+def probe(flows: list[FlowRecord], addresses: AddressMap, ca: Path | None = None,
+          resolver: str | None = None) -> list[HostProbe]:
     results = []
     for host in sorted({f.host for f in flows if not f.refused and f.host in addresses}):
         entries = addresses[host]
         v4 = next(((a, p) for a, p in entries if ":" not in a), None)
         v6 = next(((a, p) for a, p in entries if ":" in a), None)
-        result = HostProbe(host, aaaa=v6 is not None, a=v4 is not None)
+        aaaa = has_aaaa(host, resolver) if resolver else v6 is not None
+        result = HostProbe(host, aaaa=aaaa, a=v4 is not None)
         targets: list[tuple[str, str, int, str]] = []
         for flow in flows:
             if flow.host != host:

@@ -344,3 +344,36 @@ def test_probe_repeats_gets_only_and_heads_post_only_hosts(root: Path) -> None:
     app, img = results["app.ganbutong.demo.test"], results["img.ganbutong.demo.test"]
     assert app.v6_same and app.paths[0]["v4"] == app.paths[0]["v6"] == 200
     assert not img.aaaa and img.paths[0]["method"] == "HEAD" and img.paths[0]["v6_error"] == "no address"
+
+
+def test_aaaa_from_a_name_server(tmp_path: Path) -> None:
+    """Farms ask a real resolver for AAAA; here a name server on loopback answers."""
+    import socket
+    import threading
+
+    import dns.message
+    import dns.rrset
+
+    from harness.observe.ipv6 import has_aaaa
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    server.settimeout(5)
+
+    def answer() -> None:
+        for _ in range(2):
+            wire, peer = server.recvfrom(512)
+            query = dns.message.from_wire(wire)
+            reply = dns.message.make_response(query)
+            question = query.question[0]
+            if question.name.to_text() == "v6.demo.test.":
+                reply.answer.append(dns.rrset.from_text(question.name, 60, "IN", "AAAA", "2001:db8::1"))
+            server.sendto(reply.to_wire(), peer)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    assert has_aaaa("v6.demo.test", f"127.0.0.1:{port}") is True
+    assert has_aaaa("v4only.demo.test", f"127.0.0.1:{port}") is False
+    thread.join(5)
+    server.close()
