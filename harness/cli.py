@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.checks.base import ARTICLES
+from harness.checks.base import ARTICLE_LABEL, ARTICLES
 from harness.config.farm import load_farm
 from harness.config.scenario import load_scenarios
 from harness.errors import ConfigError
@@ -84,7 +84,7 @@ def print_summary(records: list[dict[str, Any]]) -> None:
     table.add_column("应用")
     table.add_column("设备")
     for article in articles:
-        table.add_column(f"第{article}条")
+        table.add_column(ARTICLE_LABEL[article])
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for r in records:
         cells.setdefault((r["app"], r["device"]), {})[r["article"]] = r["verdict"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks.base import Check
+from harness.checks.base import ARTICLE_LABEL, Check
 from harness.config.farm import DeviceSpecBase, Farm, load_farm
 from harness.config.scenario import Scenario, load_scenario
 from harness.errors import ConfigError
@@ -132,7 +132,8 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, VerdictFail | VerdictError):
             record = excinfo.value.args[0]
-            lines = [f"[{record['verdict']}] 第{record['article']}条 {record['summary']}"]
+            label = ARTICLE_LABEL.get(record["article"], record["article"])
+            lines = [f"[{record['verdict']}] {label} {record['summary']}"]
             for e in record["evidence"][:10]:
                 at = f"{e['t']:.1f}s " if e.get("t") is not None else ""
                 lines.append(f"  {at}{e['kind']}: {e.get('note') or e.get('ref') or e.get('path', '')}")

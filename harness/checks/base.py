@@ -13,6 +13,9 @@ from harness.observe.model import FlowRecord, Observations, ScreenVisit
 Verdict = Literal["pass", "fail", "review", "error", "skip"]
 ARTICLES = ("5", "14(2)", "14(3)", "14(4)", "16-compat", "16-ipv6", "17", "18")
 """The stable article codes of the output contract."""
+ARTICLE_LABEL = {"5": "第五条", "14(2)": "第十四条(二)", "14(3)": "第十四条(三)", "14(4)": "第十四条(四)",
+                 "16-compat": "第十六条·兼容", "16-ipv6": "第十六条·IPv6", "17": "第十七条", "18": "第十八条"}
+"""How reviewers read the codes (reports only; the codes themselves never change)."""
 
 
 class Evidence(BaseModel):

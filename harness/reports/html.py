@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader
 
-from harness.checks.base import ARTICLES
+from harness.checks.base import ARTICLE_LABEL, ARTICLES
 from harness.reports.results import write_atomic
 
 VERDICT_ZH = {"pass": "通过", "fail": "不通过", "review": "待审核", "error": "出错", "skip": "跳过"}
@@ -24,6 +24,7 @@ def render_index(records: list[dict[str, Any]], sweep_id: str) -> str:
     articles = [a for a in ARTICLES if any(r["article"] == a for r in records)]
     return _env.get_template("index.html.j2").render(
         sweep_id=sweep_id, runs=runs, articles=articles, verdict_zh=VERDICT_ZH, compat=compat_matrix(records),
+        article_label=ARTICLE_LABEL,
         totals={v: sum(r["verdict"] == v for r in records) for v in VERDICT_ZH},
     )
 

@@ -142,7 +142,7 @@ def test_sweep_writes_the_output_contract(project: pytest.Pytester) -> None:
 
 def test_failure_report_shows_summary_and_evidence(project: pytest.Pytester) -> None:
     result = project.runpytest("scenarios/bad.yaml", "--ft-out", "out")
-    result.stdout.fnmatch_lines(["*[[]fail[]] 第14(2)条 发现*", "*flow: *POST /api/checkin*"])
+    result.stdout.fnmatch_lines(["*[[]fail[]] 第十四条(二) 发现*", "*flow: *POST /api/checkin*"])
 
 
 @pytest.mark.parametrize("DIST", [(), ("--dist", "loadgroup")], ids=["default", "explicit"])
