@@ -65,6 +65,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                    "--rootdir", str(Path.cwd())]
     if args.workers:
         pytest_args += ["-n", str(args.workers), "--dist", "loadgroup"]
+    if args.no_redact:
+        pytest_args.append("--ft-no-redact")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         code = pytest.main(pytest_args, plugins=[ProgressReporter(progress)])
@@ -153,6 +155,8 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scenarios", nargs="+", default=["scenarios"], metavar="DIR|FILE")
     sweep.add_argument("--out", default="reports")
     sweep.add_argument("-n", dest="workers", type=int, default=0, help="pytest-xdist workers (0: in process)")
+    sweep.add_argument("--no-redact", action="store_true",
+                       help="keep personal data and tokens unmasked in observations and reports (local debugging)")
     sweep.set_defaults(func=cmd_sweep)
     doctor = verbs.add_parser("doctor", help="which backends this machine can drive, and what is missing")
     doctor.set_defaults(func=cmd_doctor)

@@ -29,6 +29,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fingertip", "Fingertip technical detection")
     group.addoption("--ft-farm", default="device_farm.yaml", help="device farm file (default: device_farm.yaml)")
     group.addoption("--ft-out", default="reports", help="folder for sweep reports (default: reports)")
+    group.addoption("--ft-no-redact", action="store_true",
+                    help="keep phone numbers, ID numbers and tokens unmasked in observations and reports "
+                         "(local debugging only)")
     group.addoption("--ft-sweep-dir", default=None,
                     help="folder of this sweep (set by `fingertip sweep`; default: a new one under --ft-out)")
 
@@ -67,7 +70,8 @@ def sweep_session(config: pytest.Config) -> SweepSession:
         farm_path = Path(config.getoption("--ft-farm"))
         farm = load_farm(farm_path if farm_path.is_absolute() else config.rootpath / farm_path)
         sweep_dir = config.stash[SWEEP_DIR_KEY]
-        config.stash[SESSION_KEY] = SweepSession(farm, sweep_dir, sweep_dir.name, sweep_dir.parent / ".leases")
+        config.stash[SESSION_KEY] = SweepSession(farm, sweep_dir, sweep_dir.name, sweep_dir.parent / ".leases",
+                                                 masked=not config.getoption("--ft-no-redact"))
     return config.stash[SESSION_KEY]
 
 

@@ -20,6 +20,7 @@ from harness.devices.protocol import Device, RunSetup, VideoInfo
 from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
+from harness.evidence.redact import redact
 from harness.observe.flows import read_flows, read_jsonl
 from harness.observe.graph import to_dot, ui_graph
 from harness.observe.ipv6 import probe
@@ -55,8 +56,11 @@ def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
     return {host: [(a, None) for a in addresses] for host, addresses in scenario.hosts.items()}
 
 
-def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: str) -> Observations:
-    """Run `scenario` on `device` once and return (and save) everything it observed."""
+def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: str,
+                masked: bool = True) -> Observations:
+    """Run `scenario` on `device` once and return (and save) everything it observed.
+
+    `masked`: personal data and secrets in what is kept (flows, screen texts) are redacted."""
     paths = RunPaths.for_cell(sweep_dir, scenario.id, device.id)
     paths.root.mkdir(parents=True, exist_ok=True)
     confdir = sweep_dir / "capture-ca"
@@ -104,7 +108,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                 walk.problems.append(f"screen recording lost: {e}")
             proxy.stop()
             observations.ended = time.time()
-            _collect(observations, proxy, walk, video, paths)
+            _collect(observations, proxy, walk, video, paths, masked)
         # While the app's servers are still up: its hosts over IPv4 and over IPv6 …
         observations.ipv6_hosts = [p.to_dict() for p in probe(observations.app_flows(), addresses,
                                                               scenario.upstream_ca, scenario.ipv6.resolver)]
@@ -113,6 +117,12 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             observations.ipv6_only = ipv6_only_pass(scenario, device, paths, confdir, addresses, photo)
         observations.save(paths.root)
     return observations
+
+
+def mask_screen(screen: dict[str, Any]) -> dict[str, Any]:
+    """A screen as kept in observations: texts and control labels redacted (typed phone numbers…)."""
+    nodes = [{**n, "text": redact(n.get("text", "")), "hint": redact(n.get("hint", ""))} for n in screen["nodes"]]
+    return {**screen, "texts": [redact(t) for t in screen.get("texts", [])], "nodes": nodes}
 
 
 def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir: Path, addresses: AddressMap,
@@ -153,8 +163,11 @@ def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir:
 
 
 def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video: VideoInfo | None,
-             paths: RunPaths) -> None:
-    flows, flow_problems = read_flows(proxy.files.flows)
+             paths: RunPaths, masked: bool = True) -> None:
+    flows, flow_problems = read_flows(proxy.files.flows, masked)
+    if masked:
+        for visit in walk.screens:
+            visit.screen = mask_screen(visit.screen)
     refusals, refusal_problems = read_jsonl(proxy.files.refusals)
     hooks, hook_problems = read_jsonl(proxy.files.hook_events)
     observations.flows = flows

@@ -35,8 +35,9 @@ def devices_for(scenario: Scenario, farm: Farm) -> list[DeviceSpecBase]:
 
 
 class SweepSession:
-    def __init__(self, farm: Farm, sweep_dir: Path, sweep_id: str, lease_dir: Path) -> None:
+    def __init__(self, farm: Farm, sweep_dir: Path, sweep_id: str, lease_dir: Path, masked: bool = True) -> None:
         self.farm = farm
+        self.masked = masked
         self.sweep_dir = sweep_dir
         self.sweep_id = sweep_id
         self.lease_dir = lease_dir
@@ -85,7 +86,7 @@ class SweepSession:
 
         try:
             device = self._device(spec)
-            observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id)
+            observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked)
         except BackendUnavailable as e:
             records = without_run("skip", f"设备不可用：{e}")
         except FingertipError as e:

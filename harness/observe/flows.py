@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from mitmproxy.exceptions import FlowReadException
 
 from harness.capture.addons.common import REFUSED
 from harness.capture.addons.submission_guard import SUBMISSION
+from harness.evidence.redact import redact
 from harness.observe.decode import unwrap
 from harness.observe.model import FlowRecord
 
@@ -22,17 +24,18 @@ def _body(flow: http.HTTPFlow) -> bytes:
         return flow.request.raw_content or b""
 
 
-def record(flow: http.HTTPFlow) -> FlowRecord:
+def record(flow: http.HTTPFlow, masked: bool = True) -> FlowRecord:
     response = flow.response
     peer = flow.server_conn.peername
     carried = unwrap(flow.request.pretty_url, flow.request.headers.get("content-type", ""), _body(flow))
+    keep: Callable[[str], str] = redact if masked else str
     return FlowRecord(
         id=flow.id,
         t=flow.request.timestamp_start,
         method=flow.request.method,
-        url=flow.request.pretty_url,
+        url=keep(flow.request.pretty_url),
         host=flow.request.pretty_host,
-        path=flow.request.path,
+        path=keep(flow.request.path),
         status=response.status_code if response else None,
         error=flow.error.msg if flow.error else None,
         refused=bool(flow.metadata.get(REFUSED)),
@@ -40,14 +43,14 @@ def record(flow: http.HTTPFlow) -> FlowRecord:
         request_type=flow.request.headers.get("content-type", ""),
         request_size=len(flow.request.raw_content or b""),
         response_size=len(response.raw_content or b"") if response else 0,
-        request_text=carried.text,
+        request_text=keep(carried.text),
         image_hashes=carried.images,
         server_ip=str(peer[0]) if peer else None,
     )
 
 
-def read_flows(path: Path) -> tuple[list[FlowRecord], list[str]]:
-    """All flows in the file, in request order, and the problems met reading it."""
+def read_flows(path: Path, masked: bool = True) -> tuple[list[FlowRecord], list[str]]:
+    """All flows in the file, in request order (personal data masked), and the problems met reading it."""
     if not path.exists():
         return [], []
     records: list[FlowRecord] = []
@@ -56,7 +59,7 @@ def read_flows(path: Path) -> tuple[list[FlowRecord], list[str]]:
         try:
             for flow in io.FlowReader(f).stream():
                 if isinstance(flow, http.HTTPFlow):
-                    records.append(record(flow))
+                    records.append(record(flow, masked))
         except FlowReadException as e:
             problems.append(f"flow file {path.name} is damaged after {len(records)} flows: {e}")
     records.sort(key=lambda r: r.t)

@@ -57,7 +57,7 @@ from harness.observe.model import Observations
 
 RECORDED = {{"good": "ebantong", "bad": "ganbutong"}}
 
-def fake_execute_run(scenario, device, sweep_dir, sweep_id):
+def fake_execute_run(scenario, device, sweep_dir, sweep_id, masked=True):
     data = json.loads((Path({str(DATA)!r}) / (RECORDED[scenario.id] + ".json")).read_text())
     data.update(app=scenario.id, device=device.id, run_id=sweep_id)
     with open(sweep_dir.parent / "cells.log", "a") as log:

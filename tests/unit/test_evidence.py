@@ -15,6 +15,7 @@ from PIL import Image
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.geo import find_location, gcj02_to_bd09, systems, wgs84_to_gcj02
 from harness.evidence.images import dhash, same_picture
+from harness.evidence.redact import redact
 from harness.observe.decode import unwrap
 
 LAT, LON = 30.2741506, 120.1551483
@@ -83,3 +84,20 @@ def test_unwrap_gzip_base64_and_url_encoding() -> None:
     assert find_location(form.text, LAT, LON) is not None
     data_url = b"data:image/jpeg;base64," + base64.b64encode(picture((300, 225), 50))
     assert len(unwrap("http://x.test/", "application/json", b'{"img":"' + data_url + b'"}').images) == 1
+
+
+@pytest.mark.parametrize(("raw", "masked"), [
+    ("phone=13800138000&x=1", "phone=138****8000&x=1"),
+    ('{"idcard": "110105199001011234"}', '{"idcard": "110105********1234"}'),
+    ("/api/list?access_token=eyJhbGciOi.abc&page=2", "/api/list?access_token=***&page=2"),
+    ('{"password": "hunter22", "user": "u1"}', '{"password": "***", "user": "u1"}'),
+    ("Authorization: Bearer abc.def.ghi", "Authorization: ***"),
+    ("Cookie: SESSION=abc; theme=dark", "Cookie: ***"),
+])
+def test_redaction_masks_personal_data_and_secrets(raw: str, masked: str) -> None:
+    assert redact(raw) == masked
+
+
+def test_redaction_leaves_coordinates_times_and_canaries_alone() -> None:
+    text = "lat=30.2741506&lng=120.1551483&t=1795357273351&n=TS2026000001&c=指尖检测金丝雀a1b2c3&x=30274151"
+    assert redact(text) == text
