@@ -77,7 +77,34 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     records = json.loads(results.read_text(encoding="utf-8"))
     print_summary(records)
     console.print(f"报告: {sweep_dir / 'index.html'}  ·  results.json  ·  junit.xml")
+    if args.gate:
+        return gate(records, args.gate)
     return EXIT_INFRA if any(r["verdict"] == "error" for r in records) else EXIT_OK
+
+
+def gate(records: list[dict[str, Any]], policy_path: str) -> int:
+    from harness.reports.gate import blockers, load_policy
+
+    try:
+        policy = load_policy(Path(policy_path))
+    except ConfigError as e:
+        console.print(f"[red]配置错误[/red] {e}")
+        return EXIT_USAGE
+    blocking = blockers(records, policy)
+    for r in blocking:
+        console.print(f"[red]阻断验收[/red] {r['app']}@{r['device']} {ARTICLE_LABEL[r['article']]} "
+                      f"[{r['verdict']}] {r['summary']}")
+    console.print("验收门禁：" + ("[red]不通过[/red]" if blocking else "[green]通过[/green]")
+                  + f"（{len(blocking)} 项阻断，策略 {policy_path}）")
+    return EXIT_ERRORS if blocking else EXIT_OK
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    results = Path(args.sweep) / "results.json"
+    if not results.is_file():
+        console.print(f"[red]{results}: no results.json (run a sweep first)[/red]")
+        return EXIT_USAGE
+    return gate(json.loads(results.read_text(encoding="utf-8")), args.policy)
 
 
 def print_summary(records: list[dict[str, Any]]) -> None:
@@ -155,6 +182,7 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scenarios", nargs="+", default=["scenarios"], metavar="DIR|FILE")
     sweep.add_argument("--out", default="reports")
     sweep.add_argument("-n", dest="workers", type=int, default=0, help="pytest-xdist workers (0: in process)")
+    sweep.add_argument("--gate", metavar="POLICY", help="exit 1 when a blocking check fails (acceptance_policy.yaml)")
     sweep.add_argument("--no-redact", action="store_true",
                        help="keep personal data and tokens unmasked in observations and reports (local debugging)")
     sweep.set_defaults(func=cmd_sweep)
@@ -163,6 +191,10 @@ def parser() -> argparse.ArgumentParser:
     recheck = verbs.add_parser("recheck", help="run the checks again on a sweep's recorded observations")
     recheck.add_argument("sweep", nargs="?", default="reports/latest")
     recheck.set_defaults(func=cmd_recheck)
+    gate_verb = verbs.add_parser("gate", help="验收 gating: exit 1 when a blocking check of a sweep fails")
+    gate_verb.add_argument("sweep", nargs="?", default="reports/latest")
+    gate_verb.add_argument("--policy", default="acceptance_policy.yaml")
+    gate_verb.set_defaults(func=cmd_gate)
     report = verbs.add_parser("report", help="rebuild a sweep's results.json, junit.xml and index.html")
     report.add_argument("sweep", nargs="?", default="reports/latest")
     report.set_defaults(func=cmd_report)

@@ -45,3 +45,23 @@ def test_doctor_reports_the_web_backend(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "web:" in out and "android:" in out and "no backend in this version yet" in out
     assert code in (cli.EXIT_OK, cli.EXIT_ERRORS)
+
+
+def test_gate_blocks_on_blocking_fails_only(tmp_path: Path, data: Path, root: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("ebantong", "ganbutong"):
+        cell = tmp_path / "sweep" / "runs" / f"{name}@web-phone"
+        cell.mkdir(parents=True)
+        (cell / "observations.json").write_bytes((data / "observations" / f"{name}.json").read_bytes())
+    assert cli.main(["recheck", str(tmp_path / "sweep")]) == cli.EXIT_OK
+    policy = root / "acceptance_policy.yaml"
+    assert cli.main(["gate", str(tmp_path / "sweep"), "--policy", str(policy)]) == cli.EXIT_ERRORS
+    out = capsys.readouterr().out
+    assert "ganbutong@web-phone" in out and "ebantong@web-phone" not in out.split("验收门禁")[0]
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text("blocking: []\nadvisory: ['14(2)']\n", encoding="utf-8")
+    assert cli.main(["gate", str(tmp_path / "sweep"), "--policy", str(lenient)]) == cli.EXIT_OK
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("blocking: ['14(9)']\n", encoding="utf-8")
+    assert cli.main(["gate", str(tmp_path / "sweep"), "--policy", str(bad)]) == cli.EXIT_USAGE
+    assert "bad.yaml:1" in capsys.readouterr().out
