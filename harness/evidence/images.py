@@ -6,16 +6,20 @@ import io
 
 from PIL import Image, UnidentifiedImageError
 
+MAX_IMAGE_BYTES = 32 * 1024 * 1024
+"""Larger bodies are not decoded as pictures (an app may send anything)."""
 MATCH_DISTANCE = 10
 """Bits out of 64 two dHashes may differ and still be the same picture."""
 
 
 def dhash(data: bytes, size: int = 8) -> str | None:
     """64-bit difference hash as hex, or None when `data` is not an image Pillow can read."""
+    if len(data) > MAX_IMAGE_BYTES:
+        return None
     try:
         with Image.open(io.BytesIO(data)) as image:
             grey = image.convert("L").resize((size + 1, size), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
     pixels = grey.tobytes()  # mode L: one byte per pixel
     bits = 0

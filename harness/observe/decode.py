@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from urllib.parse import unquote_plus
 from harness.evidence.images import dhash
 
 TEXT_LIMIT = 256 * 1024
+INFLATE_LIMIT = 8 * 1024 * 1024
+"""At most this much comes out of one gzip layer: a decompression bomb must not take the worker."""
 BASE64_TOKEN = re.compile(rb"(?:data:[\w/+.-]+;base64,)?([A-Za-z0-9+/_-]{24,}={0,2})")
 MULTIPART_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)
 
@@ -33,12 +34,13 @@ class Unwrapped:
 
 
 def _gunzip(data: bytes) -> bytes:
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            return data
-    return data
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        return inflater.decompress(data, INFLATE_LIMIT)
+    except zlib.error:
+        return data
 
 
 def _multipart(data: bytes, content_type: str) -> list[tuple[bytes, bytes]] | None:

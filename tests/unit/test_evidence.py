@@ -101,3 +101,11 @@ def test_redaction_masks_personal_data_and_secrets(raw: str, masked: str) -> Non
 def test_redaction_leaves_coordinates_times_and_canaries_alone() -> None:
     text = "lat=30.2741506&lng=120.1551483&t=1795357273351&n=TS2026000001&c=指尖检测金丝雀a1b2c3&x=30274151"
     assert redact(text) == text
+
+
+def test_hostile_bodies_are_cut_safely() -> None:
+    bomb = gzip.compress(b"0" * (200 * 1024 * 1024))  # 200 MB of zeros in ~200 kB
+    out = unwrap("http://x.test/", "application/octet-stream", bomb)
+    assert len(out.text) <= 256 * 1024
+    junk = bytes(range(256)) * 40_000  # 10 MB of binary junk
+    assert len(unwrap("http://x.test/", "application/octet-stream", junk).text) <= 256 * 1024
