@@ -146,7 +146,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_recheck(args: argparse.Namespace) -> int:
     from harness.checks.registry import CHECKS
     from harness.observe.model import Observations
-    from harness.reports.results import result_record, write_cell
+    from harness.reports.results import judge, write_cell
     from harness.reports.sweep import write_reports
 
     sweep_dir = Path(args.sweep).resolve()
@@ -157,8 +157,8 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     for path in cells:
         observations = Observations.load(path.parent)
         cell_dir = path.parent.relative_to(sweep_dir).as_posix()
-        write_cell(path.parent, [result_record(c, c.run(observations), observations, cell_dir)
-                                 for c in CHECKS.values() if observations.platform in c.platforms])
+        checks = [c for c in CHECKS.values() if observations.platform in c.platforms]
+        write_cell(path.parent, judge(observations, checks, cell_dir))
     print_summary(write_reports(sweep_dir))
     return EXIT_OK
 

@@ -20,7 +20,7 @@ from harness.devices.lease import DeviceLease
 from harness.devices.protocol import Device
 from harness.devices.registry import PLATFORM_OF_KIND, open_device
 from harness.errors import BackendUnavailable, FingertipError
-from harness.reports.results import missing_record, result_record, write_cell
+from harness.reports.results import judge, missing_record, write_cell
 from harness.run import RunPaths, execute_run
 
 log = logging.getLogger("fingertip")
@@ -97,15 +97,7 @@ class SweepSession:
             (paths.root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
             records = without_run("error", f"运行出错（harness）：{type(e).__name__}: {e}")
         else:
-            records = {}
-            for check in checks:
-                try:
-                    finding = check.run(observations)
-                    records[check.name] = result_record(check, finding, observations, cell_dir)
-                except Exception as e:
-                    records[check.name] = missing_record(
-                        scenario.id, scenario.name, spec.id, scenario.platform, check, "error",
-                        f"检查出错：{type(e).__name__}: {e}", cell_dir)
+            records = {r["check"]: r for r in judge(observations, checks, cell_dir)}
         write_cell(paths.root, list(records.values()))
         return records
 

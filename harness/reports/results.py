@@ -15,8 +15,23 @@ from harness.observe.model import Observations
 CELL_RESULTS = "results.json"
 
 
-def result_record(check: Check, finding: Finding, obs: Observations, cell_dir: str) -> dict[str, Any]:
-    """The stable results.json entry. Paths are relative to the sweep folder."""
+def judge(obs: Observations, checks: list[Check], cell_dir: str) -> list[dict[str, Any]]:
+    """Every check on one run's observations; a check that raises costs its own result, not the cell's."""
+    run = run_facts(obs, cell_dir)
+    records = []
+    for check in checks:
+        try:
+            records.append(result_record(check, check.run(obs), obs, cell_dir, run))
+        except Exception as e:
+            records.append(missing_record(obs.app, obs.app_name, obs.device, obs.platform, check, "error",
+                                          f"检查出错：{type(e).__name__}: {e}", cell_dir))
+    return records
+
+
+def result_record(check: Check, finding: Finding, obs: Observations, cell_dir: str,
+                  run: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The stable results.json entry. Paths are relative to the sweep folder; `run`: the run's facts,
+    computed once per run by judge()."""
     evidence = []
     for item in finding.evidence:
         entry = item.model_dump(exclude_none=True)
@@ -35,7 +50,7 @@ def result_record(check: Check, finding: Finding, obs: Observations, cell_dir: s
         "summary": finding.summary,
         "evidence": evidence,
         "details": finding.details,
-        "run": run_facts(obs, cell_dir),
+        "run": run if run is not None else run_facts(obs, cell_dir),
     }
 
 
