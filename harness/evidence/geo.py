@@ -7,6 +7,7 @@ ee=0.00669342162296594323; BD-09 with x_pi = π·3000/180).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -55,15 +56,16 @@ def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:
     return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
 
 
+@functools.lru_cache(maxsize=16)
 def systems(lat: float, lon: float) -> dict[str, tuple[float, float]]:
     gcj = wgs84_to_gcj02(lat, lon)
     return {"WGS-84": (lat, lon), "GCJ-02": gcj, "BD-09": gcj02_to_bd09(*gcj)}
 
 
-NUMBER = re.compile(r"(?<![\d.])-?\d{1,3}\.\d{2,17}(?![\d])|(?<![\d.])-?\d{7,12}(?![\d.])")
 TOLERANCE = 0.0012
 """Degrees (~130 m): a value rounded to three decimals still matches; the GCJ-02 offset (~300–600 m)
 keeps the systems apart."""
+NUMBER_AT = re.compile(r"\d+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -75,27 +77,51 @@ class GeoMatch:
     """Precision the app sent (digits after the point; 6 for integer micro-degrees)."""
 
 
-def _numbers(text: str) -> list[tuple[float, int]]:
+@functools.lru_cache(maxsize=64)
+def _prefixes(value: float) -> tuple[str, ...]:
+    """Text every number within TOLERANCE of `value` starts with: the decimal form to two decimals
+    ("30.27") and the integer forms of ×1e5 / ×1e6 ("3027…"). Few and short, so one fast substring
+    search each; the token found is then checked exactly."""
+    first, last = math.floor((value - TOLERANCE) * 100), math.floor((value + TOLERANCE) * 100)
+    return tuple(sorted({form for x in range(first, last + 1) for form in (f"{x / 100:.2f}", str(x))}))
+
+
+def _hits(text: str, value: float) -> list[int]:
+    """Precisions (decimals) at which `value` appears in `text` as a whole number token (the first
+    valid occurrence of each form is enough)."""
     found = []
-    for token in NUMBER.findall(text):
-        if "." in token:
-            found.append((float(token), len(token.split(".")[1])))
-        else:  # integer micro-degrees (×1e6) or ×1e5, as some SDKs send
-            value = int(token)
-            found += [(value / 1e6, 6), (value / 1e5, 5)]
+    for prefix in _prefixes(value):
+        start = text.find(prefix)
+        while start != -1:
+            if start == 0 or not (text[start - 1].isdigit() or text[start - 1] == "."):
+                token = NUMBER_AT.match(text, start)
+                precision = _precision(token.group(0), value) if token else []
+                if precision:
+                    found += precision
+                    break
+            start = text.find(prefix, start + 1)
     return found
 
 
+def _precision(token: str, value: float) -> list[int]:
+    if "." in token:
+        decimals = len(token.split(".")[1])
+        return [decimals] if decimals >= 3 and abs(float(token) - value) <= TOLERANCE else []
+    if 7 <= len(token) <= 12:  # integer micro-degrees (×1e6) or ×1e5, as some SDKs send
+        return [d for d, scale in ((6, 1e6), (5, 1e5)) if abs(int(token) / scale - value) <= TOLERANCE]
+    return []
+
+
 def find_location(text: str, lat: float, lon: float) -> GeoMatch | None:
-    """The canary position in `text`, in any system and at any precision down to three decimals."""
-    numbers = _numbers(text)
-    if len(numbers) < 2:
-        return None
+    """The canary position in `text`, in any system and at any precision down to three decimals.
+
+    Substring search for the few prefixes the canary can have (fast, C-level) instead of parsing
+    every number in the body: bodies are large, positions rare."""
     for system, (s_lat, s_lon) in systems(lat, lon).items():
-        lat_hit = min(((abs(n - s_lat), d) for n, d in numbers if abs(n - s_lat) <= TOLERANCE), default=None)
-        lon_hit = min(((abs(n - s_lon), d) for n, d in numbers if abs(n - s_lon) <= TOLERANCE), default=None)
-        if lat_hit and lon_hit:
-            decimals = min(lat_hit[1], lon_hit[1])
-            if decimals >= 3:
-                return GeoMatch(system, s_lat, s_lon, decimals)
+        lat_hits = _hits(text, s_lat)
+        if not lat_hits:
+            continue
+        lon_hits = _hits(text, s_lon)
+        if lon_hits:
+            return GeoMatch(system, s_lat, s_lon, min(max(lat_hits), max(lon_hits)))
     return None

@@ -8,13 +8,15 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
 """Larger bodies are not decoded as pictures (an app may send anything)."""
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
+"""JPEG, PNG, GIF, BMP (WebP is checked at its offset): anything else is not tried as a picture."""
 MATCH_DISTANCE = 10
 """Bits out of 64 two dHashes may differ and still be the same picture."""
 
 
 def dhash(data: bytes, size: int = 8) -> str | None:
     """64-bit difference hash as hex, or None when `data` is not an image Pillow can read."""
-    if len(data) > MAX_IMAGE_BYTES:
+    if len(data) > MAX_IMAGE_BYTES or (not data.startswith(IMAGE_MAGIC) and data[8:12] != b"WEBP"):
         return None
     try:
         with Image.open(io.BytesIO(data)) as image:

@@ -18,7 +18,10 @@ from harness.evidence.images import dhash
 TEXT_LIMIT = 256 * 1024
 INFLATE_LIMIT = 8 * 1024 * 1024
 """At most this much comes out of one gzip layer: a decompression bomb must not take the worker."""
-BASE64_TOKEN = re.compile(rb"(?:data:[\w/+.-]+;base64,)?([A-Za-z0-9+/_-]{24,}={0,2})")
+BASE64_TOKEN = re.compile(rb"(?:[\"'=]|base64,)([A-Za-z0-9+/_-]{24,}={0,2})")
+"""Base64 where apps put it: JSON strings, form and query values, data URLs. Anchoring on those
+characters lets the regex engine skip ahead instead of trying every byte."""
+BASE64_BODY = re.compile(rb"[A-Za-z0-9+/_-]{24,}={0,2}")
 MULTIPART_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)
 
 
@@ -66,7 +69,9 @@ def _add(out: Unwrapped, data: bytes, depth: int) -> None:
     out.texts.append(unquote_plus(text) if "%" in text else text)
     if depth >= 2:
         return
-    for token in BASE64_TOKEN.findall(data[:TEXT_LIMIT]):
+    whole = data.strip()
+    tokens = [whole] if BASE64_BODY.fullmatch(whole[:TEXT_LIMIT]) else BASE64_TOKEN.findall(data[:TEXT_LIMIT])
+    for token in tokens:
         try:
             decoded = base64.b64decode(token + b"=" * (-len(token) % 4), altchars=b"-_" if b"-" in token else None)
         except (binascii.Error, ValueError):
