@@ -76,6 +76,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
     )
     walk = Walk()
     video: VideoInfo | None = None
+    device_s = 0.0
     with contextlib.ExitStack() as stack:
         sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
         addresses = address_map(scenario, sample)
@@ -89,12 +90,15 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                          canary_photo=photo)
         try:
             device.start_recording(paths.video)
+            launch_started = time.perf_counter()
             launch = device.launch(setup)
+            device_s = time.perf_counter() - launch_started
             observations.launch_ms = launch.launch_ms
             explorer = Explorer(device, scenario.explore, photo, paths.shots, canary_text=observations.canary_text)
             walk = explorer.walk
             explorer.run(scenario.steps)
             time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself
+            device_s += walk.waited_s + scenario.explore.dwell_s
             observations.alive_at_end = device.alive()
             if observations.alive_at_end:
                 observations.metrics = device.metrics()
@@ -115,6 +119,9 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         # … and the app itself with IPv6-only upstream connections.
         if scenario.ipv6.only_pass_s > 0:
             observations.ipv6_only = ipv6_only_pass(scenario, device, paths, confdir, addresses, photo)
+            device_s += observations.ipv6_only.pop("device_s")
+        observations.timing = {"wall_s": round(time.time() - observations.started, 2),
+                               "device_s": round(device_s, 2)}
         observations.save(paths.root)
     return observations
 
@@ -135,8 +142,10 @@ def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir:
                          ca_cert=confdir / "mitmproxy-ca-cert.pem", canary_photo=photo)
         settings = scenario.explore.model_copy(update={"budget_s": scenario.ipv6.only_pass_s, "dwell_s": 0})
         explorer = Explorer(device, settings, photo, folder / "screens")
+        started, launch_s = time.perf_counter(), 0.0
         try:
             device.launch(setup)
+            launch_s = time.perf_counter() - started
             explorer.run()
         except FingertipError as e:
             explorer.walk.problems.append(f"IPv6-only pass stopped: {e}")
@@ -159,6 +168,7 @@ def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir:
         "broken_screens": sorted({showing(f.t) for f in failed} - {""}),
         "screens": len(screens),
         "problems": [*explorer.walk.problems, *problems],
+        "device_s": launch_s + explorer.walk.waited_s,
     }
 
 

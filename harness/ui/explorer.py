@@ -55,6 +55,8 @@ class Walk:
     screens: list[ScreenVisit] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    waited_s: float = 0.0
+    """Time spent waiting for the app (settling after actions, scripted waits): the device's own time."""
 
 
 class Explorer:
@@ -112,7 +114,9 @@ class Explorer:
         ))
 
     def _settle(self) -> None:
+        started = time.perf_counter()
         self.device.settle(self.settings.settle_s)
+        self.walk.waited_s += time.perf_counter() - started
 
     def _budget_left(self) -> bool:
         return (self.clock() < self._deadline and self._actions < self.settings.max_actions
@@ -170,6 +174,7 @@ class Explorer:
             before = self.observe()
             if step.wait is not None:
                 time.sleep(step.wait)
+                self.walk.waited_s += step.wait
                 self._record("wait", None, before, None)
                 continue
             if step.back:
