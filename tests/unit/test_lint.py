@@ -12,7 +12,7 @@ def run(root: Path, *command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff(root: Path) -> None:
-    result = run(root, "ruff", "check", "harness", "samples", "tests")
+    result = run(root, "ruff", "check", "harness", "samples", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
