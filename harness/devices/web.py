@@ -21,6 +21,7 @@ from appium.options.common import AppiumOptions
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 
+from harness import tools
 from harness.config.farm import WebDeviceSpec
 from harness.devices.appium_server import LocalAppium
 from harness.devices.display import VirtualDisplay
@@ -138,6 +139,9 @@ class WebDevice:
         options.set_capability("appium:automationName", "Chromium")
         options.set_capability("appium:executable", str(self.spec.chromedriver))
         options.set_capability("appium:autodownloadEnabled", False)
+        # Each run its own chromedriver port: with the default (9515) two web devices on one machine
+        # would share one chromedriver and end each other's sessions.
+        options.set_capability("appium:chromedriverPort", tools.free_port())
         options.set_capability("appium:newCommandTimeout", 600)
         options.set_capability("pageLoadStrategy", "eager")  # don't wait on slow images / beacons
         options.set_capability("goog:chromeOptions", {
