@@ -18,6 +18,8 @@ install_apt() {
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
   command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+  # The Frida agent's Java hooks are tested on a HotSpot JVM running stand-in classes.
+  command -v javac >/dev/null || missing+=(default-jdk-headless)
   if ((${#missing[@]})); then
     say "apt: ${missing[*]}"
     local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -56,10 +58,22 @@ install_appium() {
   fi
 }
 
+install_agent() {
+  # The Frida agent compiles offline against frida-java-bridge; --ignore-scripts: no install script
+  # may download a binary.
+  local agent=harness/instrumentation/agent
+  if [ ! -f $agent/node_modules/frida-java-bridge/package.json ] \
+      || [ $agent/package-lock.json -nt $agent/node_modules/.package-lock.json ]; then
+    say "npm install ($agent: frida-java-bridge, versions from package-lock.json)"
+    (cd $agent && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 install_all() {
   install_apt
   install_python
   install_appium
+  install_agent
 }
 
 action=${1:-sweep}

@@ -1,0 +1,86 @@
+package fingertip;
+
+import android.content.ContentResolver;
+import android.hardware.Camera;
+import android.location.Location;
+import android.location.LocationManager;
+import android.net.Uri;
+import com.amap.api.location.AMapLocationClient;
+import com.android.org.conscrypt.TrustManagerImpl;
+import java.io.BufferedReader;
+import java.io.FileInputStream;
+import java.io.InputStreamReader;
+import java.net.URL;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A JVM program shaped like an Android app, for Fingertip's Java hooks: it waits until the test has
+ * attached (a JVM must be attached to after start), then reads the location directly and through the
+ * AMap SDK, opens the camera and the gallery, and makes TLS connections that only succeed when the
+ * capture CA is trusted inside the process. Each outcome is printed for the test to compare.
+ *
+ * args: latitude longitude https-url ours.pem others.pem
+ */
+public class StandInApp {
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        System.out.println("ready");
+        System.out.flush();
+        in.readLine();  // the test attaches, then says go
+
+        LocationManager manager = new LocationManager(Double.parseDouble(args[0]), Double.parseDouble(args[1]));
+        Location here = manager.getLastKnownLocation(LocationManager.GPS_PROVIDER);
+        System.out.println("location " + here.getLatitude() + "," + here.getLongitude());
+        new AMapLocationClient(manager).startLocation();
+        Camera.open();
+        new ContentResolver().openInputStream(Uri.parse("content://media/external/images/media/42"));
+        new ContentResolver().openInputStream(Uri.parse("content://com.example.notes/1"));
+
+        System.out.println("https " + https(args[2]));
+        System.out.println("pinned " + pinned());
+        System.out.println("conscrypt-ours " + conscrypt(args[3]));
+        System.out.println("conscrypt-others " + conscrypt(args[4]));
+        System.out.flush();
+        in.readLine();  // stay alive until the test has collected the events
+    }
+
+    static String https(String url) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, null, null);  // the platform's default trust
+            HttpsURLConnection connection = (HttpsURLConnection) new URL(url).openConnection();
+            connection.setSSLSocketFactory(context.getSocketFactory());
+            connection.setConnectTimeout(5000);
+            connection.setReadTimeout(5000);
+            return "ok " + connection.getResponseCode();
+        } catch (Exception e) {
+            return "refused " + e.getClass().getSimpleName();
+        }
+    }
+
+    static String pinned() {
+        try {
+            new okhttp3.CertificatePinner().check("api.example.test", new ArrayList<Object>());
+            return "ok";
+        } catch (Exception e) {
+            return "refused " + e.getClass().getSimpleName();
+        }
+    }
+
+    static String conscrypt(String pem) {
+        try (FileInputStream file = new FileInputStream(pem)) {
+            X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(file);
+            List<X509Certificate> trusted = new TrustManagerImpl().checkTrustedRecursive(new X509Certificate[] {leaf},
+                    null, null, "api.example.test", false, new ArrayList<>(), new ArrayList<>(), new HashSet<>());
+            return "ok " + trusted.size();
+        } catch (Exception e) {
+            return "refused " + e.getClass().getSimpleName();
+        }
+    }
+}

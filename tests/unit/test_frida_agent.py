@@ -1,0 +1,244 @@
+"""The Frida agent for real: native hooks in a host process, Java hooks in a HotSpot JVM running
+stand-in classes with Android's names. Everything stays on loopback."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import frida
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from harness.instrumentation.frida_session import PROBLEM, AgentSession, InstrumentationError
+
+JVM_SOURCES = Path(__file__).parents[1] / "data" / "jvm" / "src"
+LAT, LON = 31.2304721, 121.4737416
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def listeners() -> Iterator[tuple[int, int]]:
+    """A TCP listener on 127.0.0.1 and one on ::1 that accept and close."""
+    servers = []
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        server = socket.socket(family, socket.SOCK_STREAM)
+        server.bind((host, 0))
+        server.listen(8)
+        servers.append(server)
+
+    def accept(server: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.close()
+
+    for server in servers:
+        threading.Thread(target=accept, args=(server,), daemon=True).start()
+    yield servers[0].getsockname()[1], servers[1].getsockname()[1]
+    for server in servers:
+        server.close()
+
+
+def test_native_hooks_report_family_address_and_port_from_the_first_instruction(tmp_path: Path,
+                                                                                  listeners: tuple[int, int]) -> None:
+    port4, port6 = listeners
+    # The connects happen at once and the program exits: only hooks in place before it runs see them.
+    program = (
+        "import socket\n"
+        f"for host, port in (('127.0.0.1', {port4}), ('::1', {port6})):\n"
+        "    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,"
+        " flags=socket.AI_NUMERICHOST)[0]\n"
+        "    with socket.socket(family, kind, proto) as s:\n"
+        "        s.connect(address)\n"
+    )
+    events_path = tmp_path / "hooks.jsonl"
+    before = time.time()
+    with AgentSession(frida.get_local_device(), events_path, families=["network"]) as session:
+        pid = session.spawn([sys.executable, "-c", program], label="host-program")
+        deadline = time.time() + 20
+        while time.time() < deadline and pid in session._processes:
+            time.sleep(0.05)
+    assert {"libc.connect", "libc.getaddrinfo"} <= session.installed
+    events = read_events(events_path)
+    connects = [(e["detail"]["family"], e["detail"]["address"], e["detail"]["port"], e["detail"]["ok"])
+                for e in events if e["kind"] == "connect"]
+    assert (4, "127.0.0.1", port4, True) in connects
+    assert (6, "::1", port6, True) in connects
+    lookups = {e["detail"]["host"]: e["detail"]["families"] for e in events if e["kind"] == "dns"}
+    assert lookups["127.0.0.1"] == [4]
+    assert lookups["::1"] == [6]
+    # Device time is mapped onto the host clock.
+    assert all(before - 1 < e["t"] < time.time() + 1 for e in events if e.get("source") == "frida")
+    # The program's exit ends the session: reported as a problem, not swallowed.
+    assert any("process-terminated" in p for p in session.problems)
+    assert any(e["kind"] == PROBLEM for e in events)
+
+
+def test_unknown_family_and_missing_program_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(InstrumentationError, match="unknown hook families"):
+        AgentSession(frida.get_local_device(), tmp_path / "h.jsonl", families=["gps"])
+    with AgentSession(frida.get_local_device(), tmp_path / "h.jsonl", families=["network"]) as session, \
+            pytest.raises(InstrumentationError, match="no-such-program"):
+        session.spawn([str(tmp_path / "no-such-program")])
+
+
+# ── Java on HotSpot ─────────────────────────────────────────────────────────────────────────────
+
+
+def _certificate(subject: str, issuer_key: ec.EllipticCurvePrivateKey | None, issuer: x509.Name | None,
+                 ca: bool) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer or name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+               .not_valid_after(now + datetime.timedelta(days=2))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if not ca:
+        loopback = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+        builder = builder.add_extension(x509.SubjectAlternativeName([loopback]), critical=False)
+    return builder.sign(issuer_key or key, hashes.SHA256()), key
+
+
+def _pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture(scope="module")
+def jvm_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    javac = shutil.which("javac")
+    if javac is None:
+        pytest.fail("javac is missing: ./setup.sh installs default-jdk-headless")
+    out = tmp_path_factory.mktemp("classes")
+    subprocess.run([javac, "-d", str(out), *map(str, JVM_SOURCES.rglob("*.java"))], check=True)
+    return out
+
+
+@pytest.fixture
+def tls_world(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A capture CA, an HTTPS server on loopback whose certificate it signed, and a leaf of another CA."""
+    ca, ca_key = _certificate("Fingertip test capture CA", None, None, ca=True)
+    leaf, leaf_key = _certificate("127.0.0.1", ca_key, ca.subject, ca=False)
+    other_ca, other_key = _certificate("Somebody else's CA", None, None, ca=True)
+    other_leaf, _ = _certificate("127.0.0.1", other_key, other_ca.subject, ca=False)
+    (tmp_path / "leaf.pem").write_text(_pem(leaf) + _pem(ca))
+    (tmp_path / "leaf.key").write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM,
+                                                                serialization.PrivateFormat.PKCS8,
+                                                                serialization.NoEncryption()))
+    (tmp_path / "ours.pem").write_text(_pem(leaf))
+    (tmp_path / "others.pem").write_text(_pem(other_leaf))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                raw, _ = server.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(raw, server_side=True) as conn:
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            except (OSError, ssl.SSLError):
+                pass  # the run without the agent is refused by the client: expected
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield {"ca_pem": _pem(ca), "url": f"https://127.0.0.1:{server.getsockname()[1]}/",
+           "ours": tmp_path / "ours.pem", "others": tmp_path / "others.pem"}
+    server.close()
+
+
+def _start_jvm(classes: Path, tls: dict[str, Any]) -> subprocess.Popen[str]:
+    java = shutil.which("java") or "java"
+    process = subprocess.Popen([java, "-cp", str(classes), "fingertip.StandInApp", str(LAT), str(LON), tls["url"],
+                                str(tls["ours"]), str(tls["others"])],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return process
+
+
+def _outcomes(process: subprocess.Popen[str]) -> dict[str, str]:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("go\n")
+    process.stdin.flush()
+    lines = [process.stdout.readline().strip() for _ in range(5)]
+    return dict(line.split(" ", 1) for line in lines)
+
+
+def test_without_the_agent_the_stand_in_refuses_the_capture_ca(jvm_classes: Path, tls_world: dict[str, Any]) -> None:
+    process = _start_jvm(jvm_classes, tls_world)
+    try:
+        outcomes = _outcomes(process)
+    finally:
+        process.kill()
+    assert outcomes["location"] == f"{LAT},{LON}"
+    assert outcomes["https"].startswith("refused")
+    assert outcomes["pinned"].startswith("refused")
+    assert outcomes["conscrypt-ours"].startswith("refused")
+
+
+def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_path: Path, jvm_classes: Path,
+                                                                             tls_world: dict[str, Any]) -> None:
+    process = _start_jvm(jvm_classes, tls_world)
+    events_path = tmp_path / "hooks.jsonl"
+    try:
+        with AgentSession(frida.get_local_device(), events_path, ca_pem=tls_world["ca_pem"],
+                          families=["location", "camera", "media", "capture-intent", "tls"]) as session:
+            session.attach(process.pid, label="stand-in app")
+            outcomes = _outcomes(process)
+    finally:
+        process.kill()
+    assert "android.location.LocationManager.getLastKnownLocation" in session.installed
+    assert "javax.net.ssl.SSLContext.init" in session.installed
+    assert session.problems == []
+    events = read_events(events_path)
+    by_api: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_api.setdefault(event["api"], []).append(event)
+
+    last_known = by_api["android.location.LocationManager.getLastKnownLocation"][0]
+    assert last_known["kind"] == "location"
+    assert last_known["detail"] == {"provider": "gps", "result": {"latitude": LAT, "longitude": LON}}
+    assert last_known["thread"] == "main"
+    assert any("fingertip.StandInApp.main" in frame for frame in last_known["stack"])
+    assert last_known["sdk"] == "" and last_known["caller"] == "fingertip.StandInApp"
+    # The platform call the AMap SDK made is attributed to the SDK by its frames.
+    updates = by_api["android.location.LocationManager.requestLocationUpdates"][0]
+    assert updates["sdk"] == "高德 AMap SDK"
+    assert any("com.amap.api.location.AMapLocationClient.startLocation" in f for f in updates["stack"])
+    assert by_api["android.location.Location.getLatitude"][0]["detail"] == {"value": LAT}
+    assert by_api["android.hardware.Camera.open"][0]["kind"] == "camera"
+    # Only MediaStore URIs are media access; the notes URI is not reported.
+    gallery = by_api["android.content.ContentResolver.openInputStream"]
+    assert [e["detail"]["uri"] for e in gallery] == ["content://media/external/images/media/42"]
+
+    # TLS: the app's own SSLContext trusts the capture CA, pinning is off, Conscrypt accepts a chain
+    # the capture CA signed and still refuses one it did not.
+    assert outcomes["https"] == "ok 204"
+    assert outcomes["pinned"] == "ok"
+    assert outcomes["conscrypt-ours"] == "ok 1"
+    assert outcomes["conscrypt-others"].startswith("refused")
+    assert "okhttp3.CertificatePinner.check" in by_api
+    assert "com.android.org.conscrypt.TrustManagerImpl.checkTrustedRecursive" in by_api
