@@ -21,7 +21,7 @@ from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
 from harness.evidence.redact import redact
-from harness.observe.flows import read_flows, read_jsonl
+from harness.observe.flows import read_flows, read_hook_log, read_jsonl
 from harness.observe.graph import to_dot, ui_graph
 from harness.observe.ipv6 import probe
 from harness.observe.model import Observations, VideoRef
@@ -47,6 +47,10 @@ class RunPaths:
     @property
     def shots(self) -> Path:
         return self.root / "screens"
+
+    @property
+    def device_hooks(self) -> Path:
+        return self.root / "device_hooks.jsonl"
 
 
 def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
@@ -87,7 +91,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         observations.canary_photo_hash = dhash(photo.read_bytes())
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
                          ca_spki=ca_spki_hash(confdir), ca_cert=confdir / "mitmproxy-ca-cert.pem",
-                         canary_photo=photo)
+                         canary_photo=photo, device_hooks=paths.device_hooks)
         try:
             device.start_recording(paths.video)
             launch_started = time.perf_counter()
@@ -180,6 +184,9 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
             visit.screen = mask_screen(visit.screen)
     refusals, refusal_problems = read_jsonl(proxy.files.refusals)
     hooks, hook_problems = read_jsonl(proxy.files.hook_events)
+    device_hooks, device_problems = read_hook_log(paths.device_hooks)  # Frida's, on devices that have it
+    hooks += device_hooks
+    hook_problems += device_problems
     observations.flows = flows
     observations.refusals = refusals
     observations.hook_events = sorted(hooks, key=lambda e: float(e.get("t", 0)))

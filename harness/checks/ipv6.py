@@ -12,6 +12,19 @@ from harness.checks.base import Check, Finding, flow_evidence, register
 from harness.observe.model import Observations
 
 
+def app_sockets(obs: Observations) -> dict[str, float] | None:
+    """The app's own direct connections by address family, from the device's connect hooks (Frida).
+    Loopback is left out: that is the capture proxy (adb reverse) and the harness's forwards, so what
+    remains is traffic that bypassed the proxy (raw sockets, SDKs with their own stacks)."""
+    connects = [e["detail"] for e in obs.hook_events if e.get("kind") == "connect" and isinstance(e.get("detail"),
+                                                                                                     dict)]
+    outside = [c for c in connects if not (str(c.get("address", "")).startswith("127.") or c.get("address") == "::1")]
+    if not outside:
+        return None
+    v6 = sum(c.get("family") == 6 for c in outside)
+    return {"ipv4": len(outside) - v6, "ipv6": v6, "ipv6_share": round(v6 / len(outside), 3)}
+
+
 def check(obs: Observations) -> Finding:
     flows = obs.app_flows()
     probes = {p["host"]: p for p in obs.ipv6_hosts}
@@ -35,6 +48,10 @@ def check(obs: Observations) -> Finding:
     evidence += [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：IPv6 访问失败或结果不同")
                  for h in broken]
     shares = f"IPv6 可用的请求占 {share:.1%}，流量占 {byte_share:.1%}"
+    sockets = app_sockets(obs)
+    if sockets:
+        details["app_sockets"] = sockets
+        shares += f"；应用绕过代理的直连（libc connect）中 IPv6 占 {sockets['ipv6_share']:.1%}"
     if only.get("broken_screens"):
         shares += f"；纯 IPv6 运行时出错的界面：{'、'.join(only['broken_screens'][:5])}"
     problems = []

@@ -21,6 +21,8 @@ class RunSetup:
     ca_spki: str
     ca_cert: Path
     canary_photo: Path
+    device_hooks: Path | None = None
+    """JSON-lines file for the device's own hook events (Frida); read into the run's observations."""
 
 
 @dataclass

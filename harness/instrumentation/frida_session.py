@@ -21,12 +21,12 @@ import frida
 
 from harness.capture.addons.common import JsonLines
 from harness.errors import FingertipError
+from harness.instrumentation import HOOK_PROBLEM
 from harness.instrumentation.agent_build import compiled_agent
 from harness.instrumentation.sdk import attribute
 
 FAMILIES = ("location", "camera", "media", "capture-intent", "network", "tls")
-PROBLEM = "hook-problem"
-"""Kind of the records that carry a problem rather than an app event."""
+PROBLEM = HOOK_PROBLEM
 
 
 FRIDA_ERRORS = (frida.ExecutableNotFoundError, frida.ExecutableNotSupportedError, frida.InvalidArgumentError,

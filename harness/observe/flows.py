@@ -13,6 +13,7 @@ from mitmproxy.exceptions import FlowReadException
 from harness.capture.addons.common import REFUSED
 from harness.capture.addons.submission_guard import SUBMISSION
 from harness.evidence.redact import redact
+from harness.instrumentation import HOOK_PROBLEM
 from harness.observe.decode import unwrap
 from harness.observe.model import FlowRecord
 
@@ -77,3 +78,10 @@ def read_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
         except ValueError:
             problems.append(f"{path.name}:{number} is not JSON (a torn write?)")
     return items, problems
+
+
+def read_hook_log(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """A device hook log (Frida): its events, and its problems (lost sessions, script errors, torn lines)."""
+    records, problems = read_jsonl(path)
+    problems += [str(r.get("message", "")) for r in records if r.get("kind") == HOOK_PROBLEM]
+    return [r for r in records if r.get("kind") != HOOK_PROBLEM], problems

@@ -377,3 +377,25 @@ def test_aaaa_from_a_name_server(tmp_path: Path) -> None:
     assert has_aaaa("v4only.demo.test", f"127.0.0.1:{port}") is False
     thread.join(5)
     server.close()
+
+
+def test_a_frida_location_hook_counts_as_reading_the_location_on_the_device() -> None:
+    obs = with_canaries(observations([screen("/")], [flow("/api/weather", 2, "GET", "city=hangzhou")]))
+    obs.hook_events = [{"source": "frida", "kind": "location", "api": "com.amap.api.location.AMapLocationClient."
+                        "startLocation", "t": T0 + 1, "detail": {}, "sdk": "高德 AMap SDK"}]
+    finding = uploads.check(obs)
+    assert finding.verdict == "pass"
+    assert finding.details["location_read_on_device"] is True
+
+
+def test_ipv6_reports_the_apps_direct_connections_by_family_without_loopback() -> None:
+    obs = observations([screen("/")], [flow("/a", 1, "GET")])
+    obs.ipv6_hosts = [probed("app.demo.test", True, True)]
+    connect = [("2001:db8::5", 6), ("203.0.113.9", 4), ("203.0.113.10", 4), ("127.0.0.1", 4), ("::1", 6)]
+    obs.hook_events = [{"kind": "connect", "t": T0 + i, "detail": {"family": family, "address": address, "port": 443}}
+                       for i, (address, family) in enumerate(connect)]
+    finding = ipv6.check(obs)
+    assert finding.details["app_sockets"] == {"ipv4": 2, "ipv6": 1, "ipv6_share": 0.333}
+    assert "33.3%" in finding.summary
+    obs.hook_events = obs.hook_events[3:]
+    assert "app_sockets" not in ipv6.check(obs).details

@@ -229,6 +229,12 @@ def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_p
     assert updates["sdk"] == "高德 AMap SDK"
     assert any("com.amap.api.location.AMapLocationClient.startLocation" in f for f in updates["stack"])
     assert by_api["android.location.Location.getLatitude"][0]["detail"] == {"value": LAT}
+    # 501 getLongitude calls: a bounded number is reported, the rest is counted, not silently dropped.
+    longitude = by_api["android.location.Location.getLongitude"]
+    reported = len([e for e in longitude if e["kind"] == "location"])
+    [held_back] = [e for e in longitude if e["kind"] == "hook-stats"]
+    assert reported <= 60
+    assert reported + held_back["detail"]["not_reported"] == 501
     assert by_api["android.hardware.Camera.open"][0]["kind"] == "camera"
     # Only MediaStore URIs are media access; the notes URI is not reported.
     gallery = by_api["android.content.ContentResolver.openInputStream"]
@@ -242,3 +248,17 @@ def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_p
     assert outcomes["conscrypt-others"].startswith("refused")
     assert "okhttp3.CertificatePinner.check" in by_api
     assert "com.android.org.conscrypt.TrustManagerImpl.checkTrustedRecursive" in by_api
+
+
+def test_a_hook_log_gives_events_and_problems_apart(tmp_path: Path) -> None:
+    from harness.observe.flows import read_hook_log
+
+    log = tmp_path / "device_hooks.jsonl"
+    log.write_text(json.dumps({"kind": "location", "api": "x", "t": 1.0}) + "\n"
+                   + json.dumps({"kind": PROBLEM, "message": "Frida session with app lost: process-terminated"}) + "\n"
+                   + '{"kind": "conn', encoding="utf-8")
+    events, problems = read_hook_log(log)
+    assert [e["kind"] for e in events] == ["location"]
+    assert problems[0].endswith("is not JSON (a torn write?)")
+    assert problems[1] == "Frida session with app lost: process-terminated"
+    assert read_hook_log(tmp_path / "absent.jsonl") == ([], [])

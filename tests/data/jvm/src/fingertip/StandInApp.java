@@ -37,6 +37,10 @@ public class StandInApp {
         LocationManager manager = new LocationManager(Double.parseDouble(args[0]), Double.parseDouble(args[1]));
         Location here = manager.getLastKnownLocation(LocationManager.GPS_PROVIDER);
         System.out.println("location " + here.getLatitude() + "," + here.getLongitude());
+        double sum = 0;
+        for (int i = 0; i < 500; i++) {  // a tight loop: the agent must stay within its event budget
+            sum += here.getLongitude();
+        }
         new AMapLocationClient(manager).startLocation();
         Camera.open();
         new ContentResolver().openInputStream(Uri.parse("content://media/external/images/media/42"));
