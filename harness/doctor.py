@@ -68,6 +68,30 @@ def _cjk_font() -> Finding:
     return Finding("web", "CJK font", bool(fonts), fonts or "none: Chinese renders as boxes in screenshots", install)
 
 
+def _frida_agent() -> Finding:
+    from harness.instrumentation.agent_build import AgentBuildError, compiled_agent
+
+    install = "./setup.sh (npm install --ignore-scripts frida-java-bridge in harness/instrumentation/agent)"
+    try:
+        size = len(compiled_agent())
+    except AgentBuildError as e:
+        return Finding("frida", "agent (TypeScript → JS)", False, str(e).splitlines()[0], install)
+    return Finding("frida", "agent (TypeScript → JS)", True, f"compiles ({size // 1024} KB)", install)
+
+
+def _frida_servers() -> Finding:
+    import frida
+
+    from harness.instrumentation.frida_server import DEFAULT_CACHE
+
+    wanted = f"frida-server-{frida.__version__}-android-*"
+    found = sorted(p.name for p in DEFAULT_CACHE.glob(wanted)) if DEFAULT_CACHE.is_dir() else []
+    install = (f"place the release files {wanted}[.xz] in {DEFAULT_CACHE} (or set `frida.server` per farm entry): "
+               "the harness cannot download them")
+    return Finding("frida", "frida-server for Android", bool(found), ", ".join(found) or f"none in {DEFAULT_CACHE}",
+                   install)
+
+
 def diagnose() -> list[Finding]:
     return [
         _program("web", "chromium", "apt-get install chromium"),
@@ -83,6 +107,8 @@ def diagnose() -> list[Finding]:
         _program("harmony", "hdc", "install the HarmonyOS command-line tools (DevEco) and put hdc on PATH", ("-v",)),
         _python_package("frida", "frida", "pip install -e ."),
         _located("frida", "frida (CLI, frida-tools)", "pip install -e .", "frida"),
+        _frida_agent(),
+        _frida_servers(),
     ]
 
 

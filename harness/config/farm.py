@@ -7,11 +7,11 @@ so a new backend adds a model here and a class in harness/devices without an if-
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from harness.config.yamlsrc import load_yaml, safe_id, validate
+from harness.config.yamlsrc import beside_config, load_yaml, safe_id, validate
 from harness.errors import ConfigError
 
 
@@ -29,6 +29,31 @@ class Emulation(_Strict):
         "Mozilla/5.0 (Linux; Android 14; Fingertip Web Device) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36"
     )
+
+
+HookFamily = Literal["location", "camera", "media", "capture-intent", "network", "tls"]
+HOOK_FAMILIES: tuple[str, ...] = get_args(HookFamily)
+
+
+class FridaSpec(_Strict):
+    """Frida on an Android entry: the server binary, its port on the device, the hook families."""
+
+    enabled: bool = True
+    server: Path | None = None
+    """A frida-server release file (matching the installed frida's version and the device's ABI); None looks
+    in the cache folder (~/.cache/fingertip/frida-server) for frida-server-<version>-android-<arch>[.xz]."""
+    port: Annotated[int, Field(ge=1, le=65535)] = 27042
+    families: list[HookFamily] = Field(default_factory=lambda: list(get_args(HookFamily)))
+
+    @field_validator("server")
+    @classmethod
+    def _server_beside_farm(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        resolved = beside_config(value, info)
+        if not resolved.is_file():
+            raise ValueError(f"frida-server file {resolved} does not exist")
+        return resolved
 
 
 class DeviceSpecBase(_Strict):
@@ -61,6 +86,7 @@ class AndroidDeviceSpec(DeviceSpecBase):
     adb_server: str | None = None
     """`host:port` of a remote adb server; None uses the local one."""
     appium: str = "local"
+    frida: FridaSpec = Field(default_factory=FridaSpec)
 
 
 class AvdDeviceSpec(DeviceSpecBase):
@@ -70,6 +96,7 @@ class AvdDeviceSpec(DeviceSpecBase):
     avd: str
     wipe: bool = True
     appium: str = "local"
+    frida: FridaSpec = Field(default_factory=FridaSpec)
 
 
 class HarmonyDeviceSpec(DeviceSpecBase):

@@ -20,12 +20,13 @@ from typing import Any, Self
 import frida
 
 from harness.capture.addons.common import JsonLines
+from harness.config.farm import HOOK_FAMILIES
 from harness.errors import FingertipError
 from harness.instrumentation import HOOK_PROBLEM
 from harness.instrumentation.agent_build import compiled_agent
 from harness.instrumentation.sdk import attribute
 
-FAMILIES = ("location", "camera", "media", "capture-intent", "network", "tls")
+FAMILIES = HOOK_FAMILIES
 PROBLEM = HOOK_PROBLEM
 
 

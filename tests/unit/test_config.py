@@ -106,7 +106,21 @@ def test_farm_with_every_kind(tmp_path: Path) -> None:
     assert farm.device("mi13").serial == "8c1f2a3b"  # type: ignore[union-attr]
 
 
+def test_frida_settings_on_android_entries(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "frida-server").write_bytes(b"\x7fELF")
+    frida = "    frida: {server: bin/frida-server, families: [location, tls]}\n"
+    text = FARM.replace("    adb_server: 10.1.2.3:5037\n", frida)
+    farm = load_farm(write(tmp_path, "farm.yaml", text))
+    mi13 = farm.device("mi13")
+    assert mi13.frida.server == tmp_path / "bin" / "frida-server"  # type: ignore[union-attr]
+    assert mi13.frida.families == ["location", "tls"]  # type: ignore[union-attr]
+    assert farm.device("avd34").frida.families[-1] == "tls"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(("text", "line", "words"), [
+    (FARM.replace("    adb_server: 10.1.2.3:5037\n", "    frida: {families: [gps]}\n"), 7, "frida.families.0"),
+    (FARM.replace("    adb_server: 10.1.2.3:5037\n", "    frida: {server: nope/frida-server}\n"), 7, "does not exist"),
     (FARM.replace("kind: avd", "kind: iphone"), 9, "not one of"),
     (FARM.replace("    serial: 8c1f2a3b\n", ""), 4, "serial"),
     (FARM.replace("id: avd34", "id: web-phone"), 8, "repeats line 2"),
