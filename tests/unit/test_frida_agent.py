@@ -262,3 +262,17 @@ def test_a_hook_log_gives_events_and_problems_apart(tmp_path: Path) -> None:
     assert problems[0].endswith("is not JSON (a torn write?)")
     assert problems[1] == "Frida session with app lost: process-terminated"
     assert read_hook_log(tmp_path / "absent.jsonl") == ([], [])
+
+
+def test_a_script_error_becomes_a_problem_in_the_log(tmp_path: Path) -> None:
+    from harness.instrumentation.frida_session import _Process
+
+    events_path = tmp_path / "hooks.jsonl"
+    with AgentSession(frida.get_local_device(), events_path, families=["network"]) as session:
+        # What frida delivers when the agent throws outside any hook (a timer callback, say).
+        session._message(_Process(pid=4242, session=None, script=None, label="cn.gov.demo"),
+                         {"type": "error", "description": "TypeError: cannot read property 'x' of null",
+                          "stack": "at retry (java.ts:88)"})
+    assert session.problems == ["agent script error in cn.gov.demo: TypeError: cannot read property 'x' of null"]
+    [record] = read_events(events_path)
+    assert record["kind"] == PROBLEM and record["detail"]["stack"] == "at retry (java.ts:88)"

@@ -27,10 +27,8 @@ function captureTrustManagers(ca: Wrapper): Wrapper {
   return factory.getTrustManagers();
 }
 
-/** Did the capture CA sign any certificate of this chain (an array or a java.util.List)? */
-function signedByCapture(ca: Wrapper, chain: unknown): boolean {
-  // verify(PublicKey) is declared on Certificate; X509Certificate adds only the (key, provider) form.
-  const Certificate = Java.use("java.security.cert.Certificate");
+/** The certificates of a chain handed over as a Java array or a java.util.List. */
+function certificatesOf(chain: unknown): Wrapper[] {
   const certificates: Wrapper[] = [];
   const list = chain as { size?: () => number; get?: (i: number) => Wrapper; length?: number };
   if (typeof list.size === "function" && typeof list.get === "function") {
@@ -38,8 +36,15 @@ function signedByCapture(ca: Wrapper, chain: unknown): boolean {
   } else if (typeof list.length === "number") {
     for (let i = 0; i < list.length; i++) certificates.push((chain as Wrapper[])[i]);
   }
+  return certificates;
+}
+
+/** Did the capture CA sign any certificate of this chain? */
+function signedByCapture(ca: Wrapper, chain: unknown): boolean {
+  // verify(PublicKey) is declared on Certificate; X509Certificate adds only the (key, provider) form.
+  const Certificate = Java.use("java.security.cert.Certificate");
   const key = ca.getPublicKey();
-  return certificates.some((c) => {
+  return certificatesOf(chain).some((c) => {
     try {
       Java.cast(c, Certificate).verify(key);
       return true;
@@ -50,14 +55,8 @@ function signedByCapture(ca: Wrapper, chain: unknown): boolean {
 }
 
 function chainList(chain: unknown): Wrapper {
-  const ArrayList = Java.use("java.util.ArrayList");
-  const out = ArrayList.$new();
-  const list = chain as { size?: () => number; get?: (i: number) => Wrapper; length?: number };
-  if (typeof list.size === "function" && typeof list.get === "function") {
-    for (let i = 0; i < list.size(); i++) out.add(list.get(i));
-  } else if (typeof list.length === "number") {
-    for (let i = 0; i < list.length; i++) out.add((chain as Wrapper[])[i]);
-  }
+  const out = Java.use("java.util.ArrayList").$new();
+  for (const certificate of certificatesOf(chain)) out.add(certificate);
   return out;
 }
 
