@@ -27,7 +27,6 @@ from harness.instrumentation.agent_build import compiled_agent
 from harness.instrumentation.sdk import attribute
 
 FAMILIES = HOOK_FAMILIES
-PROBLEM = HOOK_PROBLEM
 
 
 FRIDA_ERRORS = (frida.ExecutableNotFoundError, frida.ExecutableNotSupportedError, frida.InvalidArgumentError,
@@ -135,7 +134,7 @@ class AgentSession:
             if api == "(queue full)":
                 self._problem(f"{count} hook events were lost: the agent's queue was full")
             else:
-                self._write({"kind": "hook-stats", "api": api, "detail": {"not_reported": count}, "t": time.time()})
+                self._log.write({"kind": "hook-stats", "api": api, "detail": {"not_reported": count}, "t": time.time()})
         self.held_back.clear()
         self._log.close()
 
@@ -188,7 +187,7 @@ class AgentSession:
     def _message(self, process: _Process, message: dict[str, Any]) -> None:
         if message.get("type") == "error":
             self._problem(f"agent script error in {process.label}: {message.get('description', '')}",
-                          stack=str(message.get("stack", ""))[:2000])
+                          {"stack": str(message.get("stack", ""))[:2000]})
             return
         payload = message.get("payload") or {}
         kind = payload.get("type")
@@ -197,7 +196,7 @@ class AgentSession:
                 self._event(process, event)
             self._note_held_back(payload)
         elif kind == "problem":
-            self._problem(f"{process.label}: {payload.get('message', '')}", **payload.get("detail", {}))
+            self._problem(f"{process.label}: {payload.get('message', '')}", payload.get("detail") or {})
         elif kind == "installed":
             with self._lock:
                 self.installed.update(payload.get("installed", []))
@@ -208,9 +207,10 @@ class AgentSession:
         sdk, caller = attribute(stack, api)
         kind = str(event.get("kind", ""))
         self.counts[kind] += 1
-        self._write({"source": "frida", "pid": process.pid, "kind": kind, "api": api, "detail": event.get("detail", {}),
-                     "t": round(float(event.get("t", 0)) / 1000 + process.offset, 3), "thread": event.get("thread", ""),
-                     "stack": stack, "sdk": sdk, "caller": caller})
+        self._log.write({"source": "frida", "pid": process.pid, "kind": kind, "api": api,
+                         "detail": event.get("detail", {}),
+                         "t": round(float(event.get("t", 0)) / 1000 + process.offset, 3),
+                         "thread": event.get("thread", ""), "stack": stack, "sdk": sdk, "caller": caller})
 
     def _note_held_back(self, report: dict[str, Any]) -> None:
         for api, count in (report.get("suppressed") or {}).items():
@@ -225,13 +225,11 @@ class AgentSession:
             return
         self._problem(f"Frida session with {process.label} (pid {process.pid}) lost: {reason}")
         if crash is not None:
-            self._write({"source": "frida", "pid": process.pid, "kind": "crash", "api": "process",
+            self._log.write({"source": "frida", "pid": process.pid, "kind": "crash", "api": "process",
                          "detail": {"summary": crash.summary, "report": str(crash.report)[:4000]}, "t": time.time()})
 
-    def _problem(self, message: str, **detail: Any) -> None:
+    def _problem(self, message: str, detail: dict[str, Any] | None = None) -> None:
         with self._lock:
             self.problems.append(message)
-        self._write({"source": "frida", "kind": PROBLEM, "message": message, "detail": detail, "t": time.time()})
-
-    def _write(self, record: dict[str, Any]) -> None:
-        self._log.write(record)
+        self._log.write({"source": "frida", "kind": HOOK_PROBLEM, "message": message, "detail": detail or {},
+                         "t": time.time()})

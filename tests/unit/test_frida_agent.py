@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from harness.instrumentation.frida_session import PROBLEM, AgentSession, InstrumentationError
+from harness.instrumentation import HOOK_PROBLEM as PROBLEM
+from harness.instrumentation.frida_session import AgentSession, InstrumentationError
 
 JVM_SOURCES = Path(__file__).parents[1] / "data" / "jvm" / "src"
 LAT, LON = 31.2304721, 121.4737416
