@@ -8,13 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(chromium chromium-driver xvfb ffmpeg fonts-wqy-microhei fontconfig tcpdump iproute2)
+# The tests build a real APK without the Android SDK: aapt + smali + zipalign + apksigner against framework-res.
+TEST_APT_PACKAGES=(aapt libsmali-java zipalign apksigner android-framework-res)
 PYTHON=${PYTHON:-python3}
 
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
 install_apt() {
   local missing=()
-  for package in "${APT_PACKAGES[@]}"; do
+  for package in "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
   command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
@@ -49,11 +51,12 @@ install_python() {
 }
 
 install_appium() {
-  # Appium 3 + the chromium driver in a project-local APPIUM_HOME. --ignore-scripts: no install
-  # script may download a binary (chromedriver comes from Debian).
+  # Appium 3 + the chromium and UiAutomator2 drivers in a project-local APPIUM_HOME. --ignore-scripts:
+  # no install script may download a binary (chromedriver comes from Debian).
   if [ ! -f .appium/node_modules/appium-chromium-driver/package.json ] \
+      || [ ! -f .appium/node_modules/appium-uiautomator2-driver/package.json ] \
       || [ .appium/package-lock.json -nt .appium/node_modules/.package-lock.json ]; then
-    say "npm install (.appium: appium 3 + appium-chromium-driver, versions from package-lock.json)"
+    say "npm install (.appium: appium 3 + chromium and uiautomator2 drivers, versions from package-lock.json)"
     (cd .appium && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
   fi
 }

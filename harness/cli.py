@@ -174,6 +174,55 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    from harness.devices.health import health
+
+    try:
+        farm = load_farm(args.farm)
+    except ConfigError as e:
+        console.print(f"[red]配置错误[/red] {e}")
+        return EXIT_USAGE
+    found = [health(spec) for spec in farm.devices]
+    if args.json:
+        print(json.dumps([h.to_dict() for h in found], ensure_ascii=False, indent=1))
+    else:
+        table = Table(title=f"设备 {args.farm}")
+        for column in ("id", "kind", "state", "facts", "problems"):
+            table.add_column(column)
+        for h in found:
+            style = "green" if h.ok else ("yellow" if h.state == "degraded" else "red")
+            facts = " ".join(f"{k}={v}" for k, v in h.facts.items() if v)
+            table.add_row(h.id, h.kind, f"[{style}]{h.state}[/]", facts, "\n".join(h.problems))
+        console.print(table)
+    return EXIT_OK if all(h.ok for h in found) else EXIT_ERRORS
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from harness.static.facts import DeviceFacts, PackageError, precheck
+    from harness.static.inspect import read_package
+
+    try:
+        facts = read_package(Path(args.package))
+    except PackageError as e:
+        console.print(f"[red]{e}[/red]")
+        return EXIT_USAGE
+    target = DeviceFacts(args.api, tuple(args.abi)) if args.api else None
+    issues = precheck(facts, target)
+    if args.json:
+        print(json.dumps({"package": facts.to_dict(), "device": target.__dict__ if target else None,
+                          "issues": [i.to_dict() for i in issues]}, ensure_ascii=False, indent=1))
+    else:
+        table = Table(title=str(args.package), show_header=False)
+        for key, value in facts.to_dict().items():
+            if value not in (None, "", (), [], {}):
+                table.add_row(key, "\n".join(value) if isinstance(value, list | tuple) else str(value))
+        console.print(table)
+        for issue in issues:
+            colour = "red" if issue.severity == "blocking" else "yellow"
+            console.print(f"[{colour}]{issue.severity}[/] {issue.code}: {issue.message}")
+    return EXIT_ERRORS if any(i.severity == "blocking" for i in issues) else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="fingertip", description="指尖 Fingertip: 政务移动应用技术检测")
     verbs = root.add_subparsers(dest="verb", required=True)
@@ -186,6 +235,16 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--no-redact", action="store_true",
                        help="keep personal data and tokens unmasked in observations and reports (local debugging)")
     sweep.set_defaults(func=cmd_sweep)
+    devices = verbs.add_parser("devices", help="list the farm and health-check each entry (no app is run)")
+    devices.add_argument("--farm", default="device_farm.yaml")
+    devices.add_argument("--json", action="store_true")
+    devices.set_defaults(func=cmd_devices)
+    inspect = verbs.add_parser("inspect", help="static precheck of an APK / HAP / APP: what it declares and needs")
+    inspect.add_argument("package", help="an .apk (or .hap / .app) file")
+    inspect.add_argument("--json", action="store_true")
+    inspect.add_argument("--api", type=int, help="check against a device with this API level …")
+    inspect.add_argument("--abi", action="append", default=[], help="… and these ABIs (repeatable)")
+    inspect.set_defaults(func=cmd_inspect)
     doctor = verbs.add_parser("doctor", help="which backends this machine can drive, and what is missing")
     doctor.set_defaults(func=cmd_doctor)
     recheck = verbs.add_parser("recheck", help="run the checks again on a sweep's recorded observations")

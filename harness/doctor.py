@@ -33,6 +33,10 @@ def _program(backend: str, name: str, install: str, version_args: tuple[str, ...
     return Finding(backend, name, bool(path), _version([path, *version_args]) if path else "not found", install)
 
 
+def _tool(backend: str, tool: tools.Tool) -> Finding:
+    return Finding(backend, tool.name, tool.path is not None, tool.path or "not found", tool.install)
+
+
 def _located(backend: str, what: str, install: str, name: str | None = None) -> Finding:
     path = shutil.which(name or what)
     return Finding(backend, what, bool(path), path or "not found", install)
@@ -45,19 +49,27 @@ def _python_package(backend: str, name: str, install: str) -> Finding:
         return Finding(backend, name, False, "not installed", install)
 
 
-def _appium_drivers() -> Finding:
+def _appium_driver(backend: str, package: str, label: str) -> Finding:
     appium = tools.appium()
-    install = "./setup.sh (npm install --ignore-scripts appium@3 appium-chromium-driver in .appium/)"
+    what = f"appium + {label} driver"
+    install = f"./setup.sh (npm install --ignore-scripts appium@3 {package} in .appium/)"
     if not appium.path:
-        return Finding("web", "appium + chromium driver", False, "Appium not installed", install)
-    manifest = tools.APPIUM_HOME / "node_modules" / "appium-chromium-driver" / "package.json"
+        return Finding(backend, what, False, "Appium not installed", install)
+    manifest = tools.APPIUM_HOME / "node_modules" / package / "package.json"
     if not manifest.exists():
-        return Finding("web", "appium + chromium driver", False, "appium-chromium-driver missing", install)
+        return Finding(backend, what, False, f"{package} missing", install)
     appium_package = tools.APPIUM_HOME / "node_modules" / "appium" / "package.json"
     appium_version = json.loads(appium_package.read_text())["version"]
     driver_version = json.loads(manifest.read_text())["version"]
-    detail = f"appium {appium_version}, chromium driver {driver_version}"
-    return Finding("web", "appium + chromium driver", True, detail, install)
+    return Finding(backend, what, True, f"appium {appium_version}, {label} driver {driver_version}", install)
+
+
+def _android_sdk() -> Finding:
+    """Appium's UiAutomator2 driver finds adb (and aapt for apps) through ANDROID_HOME."""
+    install = "install the Android SDK platform-tools and set ANDROID_HOME (Appium's UiAutomator2 driver needs it)"
+    homes = [sdk for sdk in tools.android_sdk() if (sdk / "platform-tools" / "adb").exists()]
+    detail = str(homes[0]) if homes else "ANDROID_HOME / ANDROID_SDK_ROOT not set or without platform-tools/adb"
+    return Finding("android", "Android SDK (ANDROID_HOME)", bool(homes), detail, install)
 
 
 def _cjk_font() -> Finding:
@@ -97,13 +109,16 @@ def diagnose() -> list[Finding]:
         _program("web", "chromium", "apt-get install chromium"),
         _program("web", "chromedriver", "apt-get install chromium-driver"),
         _program("web", "node", "apt-get install nodejs npm"),
-        _appium_drivers(),
+        _appium_driver("web", "appium-chromium-driver", "chromium"),
         _located("web", "Xvfb", "apt-get install xvfb"),
         _program("web", "ffmpeg", "apt-get install ffmpeg", ("-version",)),
         _cjk_font(),
         _python_package("capture", "mitmproxy", "pip install -e . (mitmproxy==11.0.2, h11==0.14.0)"),
         _python_package("android", "adbutils", "pip install -e ."),
-        _program("android", "adb", "apt-get install adb", ("version",)),
+        _python_package("android", "androguard", "pip install -e . (androguard==4.1.3)"),
+        _tool("android", tools.adb()),
+        _appium_driver("android", "appium-uiautomator2-driver", "uiautomator2"),
+        _android_sdk(),
         _program("harmony", "hdc", "install the HarmonyOS command-line tools (DevEco) and put hdc on PATH", ("-v",)),
         _python_package("frida", "frida", "pip install -e ."),
         _located("frida", "frida (CLI, frida-tools)", "pip install -e .", "frida"),

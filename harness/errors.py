@@ -29,6 +29,16 @@ class DeviceError(FingertipError):
         super().__init__(f"device {device_id}: {message}")
 
 
+class AppIncompatible(DeviceError):
+    """The app cannot run on this device's system (precheck or install refused it): a compatibility
+    finding about the app, not a fault of the harness."""
+
+    def __init__(self, device_id: str, message: str, reason: str = "", output: str = "") -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(device_id, message, output)
+
+
 class BackendUnavailable(DeviceError):
     """The backend for a farm entry is missing on this machine (or not built yet)."""
 

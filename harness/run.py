@@ -16,7 +16,7 @@ from typing import Any
 
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.config.scenario import Scenario
-from harness.devices.protocol import Device, RunSetup, VideoInfo
+from harness.devices.protocol import CRASHES_FILE, Device, RunSetup, VideoInfo
 from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
@@ -98,6 +98,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             launch = device.launch(setup)
             device_s = time.perf_counter() - launch_started
             observations.launch_ms = launch.launch_ms
+            observations.notes = list(launch.notes)
             explorer = Explorer(device, scenario.explore, photo, paths.shots, canary_text=observations.canary_text)
             walk = explorer.walk
             explorer.run(scenario.steps)
@@ -185,6 +186,7 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     refusals, refusal_problems = read_jsonl(proxy.files.refusals)
     hooks, hook_problems = read_jsonl(proxy.files.hook_events)
     device_hooks, device_problems = read_hook_log(paths.device_hooks)  # Frida's, on devices that have it
+    crashes, crash_problems = read_jsonl(paths.root / CRASHES_FILE)  # from the device's logs, where it has them
     hooks += device_hooks
     hook_problems += device_problems
     observations.flows = flows
@@ -192,7 +194,8 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     observations.hook_events = sorted(hooks, key=lambda e: float(e.get("t", 0)))
     observations.screens = walk.screens
     observations.actions = walk.actions
-    observations.problems = [*walk.problems, *flow_problems, *refusal_problems, *hook_problems]
+    observations.crashes = crashes
+    observations.problems = [*walk.problems, *flow_problems, *refusal_problems, *hook_problems, *crash_problems]
     if video is not None:
         observations.video = VideoRef(path=video.path.name, start=video.start, width=video.width,
                                       height=video.height)

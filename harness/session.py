@@ -19,7 +19,7 @@ from harness.config.scenario import Scenario
 from harness.devices.lease import DeviceLease
 from harness.devices.protocol import Device
 from harness.devices.registry import PLATFORM_OF_KIND, open_device
-from harness.errors import BackendUnavailable, FingertipError
+from harness.errors import AppIncompatible, BackendUnavailable, FingertipError
 from harness.reports.results import judge, missing_record, write_cell
 from harness.run import RunPaths, execute_run
 
@@ -89,6 +89,14 @@ class SweepSession:
             observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked)
         except BackendUnavailable as e:
             records = without_run("skip", f"设备不可用：{e}")
+        except AppIncompatible as e:  # the compatibility finding itself; the other articles were not run
+            records = without_run("skip", f"应用无法在此设备安装，未运行：{e.message}")
+            for check in checks:
+                if check.article == "16-compat":
+                    records[check.name] = missing_record(
+                        scenario.id, scenario.name, spec.id, scenario.platform, check, "fail",
+                        f"应用无法在 {spec.id} 上安装运行：{e.message}", cell_dir)
+                    records[check.name]["details"] = {"install_refused": e.reason}
         except FingertipError as e:
             log.error("run %s@%s failed: %s", scenario.id, spec.id, e)
             records = without_run("error", f"运行出错：{e}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from dataclasses import dataclass
@@ -29,6 +30,27 @@ def which(name: str, install: str, *candidates: Path) -> Tool:
 def appium() -> Tool:
     return which("appium", "./setup.sh (npm install appium@3 appium-chromium-driver into .appium/)",
                  APPIUM_HOME / "node_modules" / "appium" / "index.js")
+
+
+def android_sdk() -> list[Path]:
+    """Android SDK folders named by the environment the harness was started with."""
+    return [Path(v) for v in (os.environ.get("ANDROID_HOME"), os.environ.get("ANDROID_SDK_ROOT")) if v]
+
+
+def android_emulator() -> Tool:
+    return which("emulator", "the Android SDK emulator (sdkmanager emulator + a system image; set ANDROID_HOME)",
+                 *(sdk / "emulator" / "emulator" for sdk in android_sdk()))
+
+
+def adb() -> Tool:
+    import adbutils
+
+    return which("adb", "apt install adb (or the Android SDK platform-tools)",
+                 *(sdk / "platform-tools" / "adb" for sdk in android_sdk()), Path(adbutils.adb_path()))
+
+
+def scrcpy() -> Tool:
+    return which("scrcpy", "apt install scrcpy (≥ 2.5; optional: screenrecord is used without it)")
 
 
 def free_port() -> int:

@@ -56,6 +56,20 @@ class FridaSpec(_Strict):
         return resolved
 
 
+Recorder = Literal["auto", "screenrecord", "scrcpy"]
+"""Android screen recording: `auto` uses scrcpy when installed, else chained `screenrecord`."""
+
+
+def host_port(value: str | None) -> str | None:
+    """`host:port` of a remote server (adb, hdc); IPv6 hosts in brackets."""
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not host:port (e.g. 192.168.1.20:5037)")
+    return value
+
+
 class DeviceSpecBase(_Strict):
     id: str
     kind: str
@@ -86,7 +100,14 @@ class AndroidDeviceSpec(DeviceSpecBase):
     adb_server: str | None = None
     """`host:port` of a remote adb server; None uses the local one."""
     appium: str = "local"
+    """`local`: the harness starts its own Appium 3 (UiAutomator2 driver); otherwise a running server's URL."""
+    recorder: Recorder = "auto"
     frida: FridaSpec = Field(default_factory=FridaSpec)
+
+    @field_validator("adb_server")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        return host_port(value)
 
 
 class AvdDeviceSpec(DeviceSpecBase):
@@ -95,7 +116,9 @@ class AvdDeviceSpec(DeviceSpecBase):
     kind: Literal["avd"] = "avd"
     avd: str
     wipe: bool = True
+    """Boot with wiped user data; False boots the AVD's snapshot without saving over it."""
     appium: str = "local"
+    recorder: Recorder = "auto"
     frida: FridaSpec = Field(default_factory=FridaSpec)
 
 

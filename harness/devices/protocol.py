@@ -10,6 +10,10 @@ from harness.config.farm import DeviceSpecBase
 from harness.config.scenario import Scenario
 from harness.ui.tree import Screen, UiNode
 
+CRASHES_FILE = "crashes.jsonl"
+"""In a run's folder: the app's crashes and ANRs a device backend found in its logs, one JSON object a line
+(kind, process, pid, t, summary, source, detail)."""
+
 
 @dataclass(frozen=True)
 class RunSetup:

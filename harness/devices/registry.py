@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.config.farm import DeviceSpecBase, WebDeviceSpec
+from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec, DeviceSpecBase, WebDeviceSpec
 from harness.devices.protocol import Device
 from harness.errors import BackendUnavailable
 
@@ -19,7 +19,14 @@ def _web(spec: DeviceSpecBase, work_dir: Path) -> Device:
     return WebDevice(spec, work_dir)
 
 
-BACKENDS: dict[str, Callable[[DeviceSpecBase, Path], Device]] = {"web": _web}
+def _android(spec: DeviceSpecBase, work_dir: Path) -> Device:
+    from harness.devices.android import AndroidDevice
+
+    assert isinstance(spec, AndroidDeviceSpec | AvdDeviceSpec)
+    return AndroidDevice(spec, work_dir)
+
+
+BACKENDS: dict[str, Callable[[DeviceSpecBase, Path], Device]] = {"web": _web, "android": _android, "avd": _android}
 
 
 def open_device(spec: DeviceSpecBase, work_dir: Path) -> Device:

@@ -95,6 +95,10 @@ class Observations(BaseModel):
     hook_events: list[dict[str, Any]] = Field(default_factory=list)
     screens: list[ScreenVisit] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    crashes: list[dict[str, Any]] = Field(default_factory=list)
+    """The app's crashes and ANRs from the device's logs (kind, process, pid, t, summary, source, detail)."""
+    notes: list[str] = Field(default_factory=list)
+    """What the device said about how it ran the app (launch state, CA trust, hooks on or off)."""
     problems: list[str] = Field(default_factory=list)
     """What went wrong while observing (proxy died, hook report lost…): reported, never dropped."""
 

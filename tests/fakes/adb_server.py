@@ -1,5 +1,5 @@
 """A fake adb server speaking the real host protocol (smart-socket requests, transports, shell v1,
-sync push/stat, forward), so adbutils runs for real in tests. Its devices are small models: properties,
+sync push/stat/pull, forward, reverse), so adbutils runs for real in tests. Its devices are small models: properties,
 files, processes and a handful of shell commands, enough for the harness's device steps.
 
 It is a fake of the wire protocol, not of Android: commands it does not know answer as a device's
@@ -16,9 +16,12 @@ import socketserver
 import stat
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Self
+
+Output = str | Iterable[str]
+"""What a fake program prints: all at once, or chunk by chunk (a generator streams, like screenrecord's shell)."""
 
 EXIT_MARK = "; echo X4EXIT:$?"  # adbutils' shell2 over shell v1 appends this to learn the exit code
 
@@ -42,11 +45,22 @@ class FakeAndroid:
     su: bool = False
     """A `su` binary grants root (rooted phones)."""
     commands: list[str] = field(default_factory=list)
-    extra: dict[str, Callable[[list[str]], tuple[str, int]]] = field(default_factory=dict)
+    extra: dict[str, Callable[[list[str]], tuple[Output, int]]] = field(default_factory=dict)
     """Further programs by name: argv → (output, exit code)."""
+    reverses: dict[str, str] = field(default_factory=dict)
+    """`adb reverse`: device side → host side."""
+    shell_pids: set[int] = field(default_factory=set)
+    """Processes the shell user started (it may signal those without root)."""
     _next_pid: int = 4000
 
-    def shell(self, line: str, as_root: bool | None = None) -> tuple[str, int]:
+    def spawn(self, argv: list[str], by_shell: bool = True) -> int:
+        self._next_pid += 1
+        self.processes[self._next_pid] = argv
+        if by_shell:
+            self.shell_pids.add(self._next_pid)
+        return self._next_pid
+
+    def shell(self, line: str, as_root: bool | None = None) -> tuple[Output, int]:
         self.commands.append(line)
         root = self.root if as_root is None else as_root
         try:
@@ -65,7 +79,9 @@ class FakeAndroid:
         if name == "id" and args == ["-u"]:
             return ("0\n" if root else "2000\n"), 0
         if name == "getprop":
-            return (self.props.get(args[0], "") + "\n") if args else "", 0
+            if not args:
+                return "".join(f"[{k}]: [{v}]\n" for k, v in sorted(self.props.items())), 0
+            return self.props.get(args[0], "") + "\n", 0
         if name == "setprop":
             if not root and args and args[0].startswith("persist."):
                 return f"Failed to set property '{args[0]}' to '{args[1]}'.\n", 1
@@ -78,7 +94,7 @@ class FakeAndroid:
             pid = int(args[-1])
             if pid not in self.processes:
                 return f"/system/bin/sh: kill: {pid}: No such process\n", 1
-            if not root:
+            if not root and pid not in self.shell_pids:
                 return f"/system/bin/sh: kill: {pid}: Operation not permitted\n", 1
             del self.processes[pid]
             return "", 0
@@ -228,12 +244,36 @@ class _Handler(socketserver.BaseRequestHandler):
             with_exit = line.endswith(EXIT_MARK)
             output, code = device.shell(line.removesuffix(EXIT_MARK))
             self._okay()
-            self.request.sendall(output.encode() + (f"X4EXIT:{code}\n".encode() if with_exit else b""))
+            for chunk in [output] if isinstance(output, str) else output:
+                self.request.sendall(chunk.encode())
+            self.request.sendall(f"X4EXIT:{code}\n".encode() if with_exit else b"")
+        elif service.startswith("reverse:"):
+            self._reverse(device, service.removeprefix("reverse:"))
         elif service == "sync:":
             self._okay()
             self._sync(device)
         else:
             self._fail(f"unknown device service '{service}'")
+
+    def _reverse(self, device: FakeAndroid, command: str) -> None:
+        if command.startswith("forward:"):
+            remote, local = command.removeprefix("forward:").removeprefix("norebind:").split(";")
+            device.reverses[remote] = local
+            self.request.sendall(b"OKAYOKAY")
+        elif command.startswith("killforward:"):
+            remote = command.removeprefix("killforward:")
+            if device.reverses.pop(remote, None) is None:
+                self._fail(f"listener '{remote}' not found")
+            else:
+                self.request.sendall(b"OKAYOKAY")
+        elif command == "killforward-all":
+            device.reverses.clear()
+            self.request.sendall(b"OKAYOKAY")
+        elif command == "list-forward":
+            self.request.sendall(b"OKAY")
+            self._okay("".join(f"(reverse) {r} {lo}\n" for r, lo in device.reverses.items()))
+        else:
+            self._fail(f"unknown reverse service '{command}'")
 
     def _sync(self, device: FakeAndroid) -> None:
         while True:
@@ -259,6 +299,16 @@ class _Handler(socketserver.BaseRequestHandler):
                     data += self._read(size)
                 device.files[remote] = FakeFile(data, int(mode) & 0o7777)
                 self.request.sendall(b"OKAY" + struct.pack("<I", 0))
+            elif command == b"RECV":
+                file = device.files.get(path)
+                if file is None:
+                    message = b"No such file or directory"
+                    self.request.sendall(b"FAIL" + struct.pack("<I", len(message)) + message)
+                    continue
+                for start in range(0, len(file.data), 64 * 1024):
+                    chunk = file.data[start:start + 64 * 1024]
+                    self.request.sendall(b"DATA" + struct.pack("<I", len(chunk)) + chunk)
+                self.request.sendall(b"DONE" + struct.pack("<I", 0))
             else:
                 self.request.sendall(b"FAIL" + struct.pack("<I", 7) + b"unknown")
                 return

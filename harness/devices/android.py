@@ -1,0 +1,566 @@
+"""Android phones and emulators: adbutils for the device, Appium 3 UiAutomator2 for the UI.
+
+Entering the device connects to its adb server (local or `host:port`), boots the AVD when the farm
+entry names one, undoes what a crashed earlier sweep left behind (journal) and starts a local Appium
+when asked. Each run: static precheck, install, clean state, proxy (`settings put global http_proxy`
++ `adb reverse`), canaries (position, gallery photo), Frida hooks when the entry enables them, then
+`am start -W`. `finish` stops the app, collects logcat / dropbox crashes and restores the device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import adbutils
+
+from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec
+from harness.devices import android_output as out
+from harness.devices.android_record import ScrcpyRecorder, ScreenrecordChain
+from harness.devices.appium_server import LocalAppium
+from harness.devices.emulators import AvdEmulator, EmulatorConsole, console_port
+from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
+from harness.errors import AppIncompatible, DeviceError
+from harness.static.apk import read_apk
+from harness.static.facts import DeviceFacts, PackageFacts, blocking, precheck
+from harness.ui.tree import Screen, UiNode
+
+REMOTE_TMP = "/data/local/tmp"
+GALLERY = "/sdcard/DCIM/Camera"
+LOGCAT_LIMIT = 20 * 2**20
+"""logcat kept per run (bytes); the crash buffer is read in full."""
+DROPBOX_TAGS = ("data_app_crash", "data_app_anr", "data_app_native_crash", "SYSTEM_TOMBSTONE")
+PICKERS = ("com.android.documentsui", "com.google.android.documentsui", "com.google.android.providers.media.module",
+           "com.android.providers.media.module", "com.android.gallery3d", "com.google.android.apps.photos")
+"""System pickers an app's "choose a picture" opens."""
+DANGEROUS = ("android.permission.ACCESS_FINE_LOCATION", "android.permission.ACCESS_COARSE_LOCATION",
+             "android.permission.ACCESS_BACKGROUND_LOCATION", "android.permission.CAMERA",
+             "android.permission.READ_EXTERNAL_STORAGE", "android.permission.READ_MEDIA_IMAGES",
+             "android.permission.READ_MEDIA_VIDEO", "android.permission.RECORD_AUDIO",
+             "android.permission.POST_NOTIFICATIONS", "android.permission.READ_PHONE_STATE")
+"""Runtime permissions granted after `pm clear`, so the walk reaches what they guard."""
+
+
+def adb_client(spec: AndroidDeviceSpec | AvdDeviceSpec) -> adbutils.AdbClient:
+    server = getattr(spec, "adb_server", None)
+    if server:
+        host, _, port = server.rpartition(":")
+        return adbutils.AdbClient(host=host.strip("[]"), port=int(port))
+    return adbutils.AdbClient(host="127.0.0.1", port=5037)
+
+
+def ca_notes(api: int, facts: PackageFacts) -> list[str]:
+    """What the capture CA can and cannot see on this Android version."""
+    if api < 24:
+        return ["Android 7 以下：应用信任用户证书，抓包 CA 可手动安装（/sdcard/Download/fingertip-ca.crt）"]
+    notes = ["Android 7+：应用默认不信任用户证书，HTTPS 内容依靠 Frida tls 注入抓包 CA（需 root）"]
+    if facts.network_security_config:
+        notes.append(f"应用声明 networkSecurityConfig（{facts.network_security_config}），可能固定证书")
+    if api >= 34:
+        notes.append("Android 14+：系统证书在 APEX（com.android.conscrypt）中，无法写入系统证书目录")
+    return notes
+
+
+class Journal:
+    """What the harness changed on a device and must undo, on disk: a sweep killed mid-run leaves the
+    device's proxy set; the next sweep on that device undoes it first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return {}
+
+    def set(self, key: str, value: Any) -> None:
+        data = self.load()
+        data[key] = value
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        temporary.replace(self.path)
+
+    def drop(self, key: str) -> None:
+        data = self.load()
+        if key in data:
+            data.pop(key)
+            if data:
+                self.path.write_text(json.dumps(data), encoding="utf-8")
+            else:
+                self.path.unlink(missing_ok=True)
+
+
+class AndroidDevice:
+    def __init__(self, spec: AndroidDeviceSpec | AvdDeviceSpec, work_dir: Path,
+                 client: adbutils.AdbClient | None = None) -> None:
+        self.spec = spec
+        self.work_dir = work_dir
+        self.client = client or adb_client(spec)
+        self.journal = Journal(Path.home() / ".cache" / "fingertip" / "journal" / f"{spec.id}.json")
+        self.adb: Any = None
+        self.serial = getattr(spec, "serial", "")
+        self.props: dict[str, str] = {}
+        self.size = (0, 0)
+        self._stack = contextlib.ExitStack()
+        self._appium: LocalAppium | None = None
+        self._emulator: AvdEmulator | None = None
+        self._driver: Any = None
+        self._recorder: ScreenrecordChain | ScrcpyRecorder | None = None
+        self._frida_server: Any = None
+        self._frida_problem = ""
+        self._hooks: Any = None
+        self._facts: dict[Path, PackageFacts] = {}
+        self._installed: set[str] = set()
+        self._run: dict[str, Any] = {}
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def __repr__(self) -> str:
+        return f"<AndroidDevice {self.id} {self.serial or self.spec.kind}>"
+
+    # ── device lifetime ────────────────────────────────────────────────────────────────────
+    def __enter__(self) -> AndroidDevice:
+        try:
+            if isinstance(self.spec, AvdDeviceSpec):
+                self._emulator = self._stack.enter_context(AvdEmulator(
+                    self.id, self.spec.avd, self.client, self.work_dir / f"emulator-{self.id}.log", self.spec.wipe))
+                self.serial = self._emulator.serial
+            self.adb = self.client.device(self.serial)
+            check_state(self.client, self.serial, self.id)
+            self.props = out.parse_getprop(self._sh("getprop"))
+            self.size = out.parse_wm_size(self._sh("wm size")) or (0, 0)
+            self._undo_journal()
+            if self.spec.appium == "local":
+                self._appium = self._stack.enter_context(LocalAppium(self.id, self.work_dir / f"appium-{self.id}.log"))
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                driver.quit()
+        if self._frida_server is not None:
+            self._frida_server.stop()
+            self._frida_server = None
+        self._stack.close()
+
+    @property
+    def api(self) -> int:
+        return int(self.props.get("ro.build.version.sdk", "0") or 0)
+
+    @property
+    def abis(self) -> tuple[str, ...]:
+        listed = self.props.get("ro.product.cpu.abilist") or self.props.get("ro.product.cpu.abi", "")
+        return tuple(a for a in listed.split(",") if a)
+
+    def describe(self) -> dict[str, Any]:
+        release = self.props.get("ro.build.version.release", "?")
+        return {"platform": "android", "os": f"Android {release} (API {self.api})", "labels": list(self.spec.labels),
+                "serial": self.serial, "model": self.props.get("ro.product.model", ""),
+                "manufacturer": self.props.get("ro.product.manufacturer", ""), "abis": list(self.abis),
+                "fingerprint": self.props.get("ro.build.fingerprint", ""),
+                "emulator": self.props.get("ro.kernel.qemu") == "1" or self.serial.startswith("emulator-"),
+                "screen": f"{self.size[0]}x{self.size[1]}"}
+
+    # ── shell ──────────────────────────────────────────────────────────────────────────────
+    def _sh(self, command: str | list[str], timeout: float = 60) -> str:
+        """Run a shell command; adb trouble (device gone) is a DeviceError, the exit code is ignored."""
+        try:
+            return str(self.adb.shell(command, timeout=timeout))
+        except adbutils.AdbError as e:
+            raise DeviceError(self.id, f"adb shell {command!r}: {e}") from e
+
+    def _sh2(self, command: str | list[str], timeout: float = 120) -> tuple[str, int]:
+        try:
+            result = self.adb.shell2(command, timeout=timeout)
+        except adbutils.AdbError as e:
+            raise DeviceError(self.id, f"adb shell {command!r}: {e}") from e
+        return str(result.output), int(result.returncode)
+
+    # ── recording ──────────────────────────────────────────────────────────────────────────
+    def start_recording(self, path: Path) -> None:
+        use_scrcpy = self.spec.recorder == "scrcpy" or (self.spec.recorder == "auto" and _scrcpy_installed())
+        if use_scrcpy:
+            server = getattr(self.spec, "adb_server", None)
+            where = (server.rpartition(":")[0], int(server.rpartition(":")[2])) if server else None
+            self._recorder = ScrcpyRecorder(self.serial, self.id, self.size, where)
+        else:
+            self._recorder = ScreenrecordChain(self.adb, self.id, self.size)
+        self._recorder.start(path)
+
+    def stop_recording(self) -> VideoInfo | None:
+        recorder, self._recorder = self._recorder, None
+        return recorder.stop() if recorder else None
+
+    # ── one run ────────────────────────────────────────────────────────────────────────────
+    def package_facts(self, path: Path) -> PackageFacts:
+        if path not in self._facts:
+            self._facts[path] = read_apk(path)
+        return self._facts[path]
+
+    def launch(self, setup: RunSetup) -> LaunchInfo:
+        apk = setup.scenario.entry_path()
+        facts = self.package_facts(apk)
+        device = DeviceFacts(self.api, self.abis, self.describe()["os"])
+        refused = blocking(precheck(facts, device))
+        if refused:
+            raise AppIncompatible(self.id, "；".join(i.message for i in refused), reason=refused[0].code)
+        if not facts.launcher:
+            raise DeviceError(self.id, f"{apk.name} has no launcher activity (MAIN/LAUNCHER)")
+        self._install(apk, facts)
+        package = facts.package
+        self._run = {"package": package, "setup": setup, "photo": None, "since": self._device_clock()}
+        notes = ca_notes(self.api, facts)
+        self._sh(["am", "force-stop", package])
+        self._sh(["pm", "clear", package])
+        self._grant(facts)
+        self._route(setup.proxy_url)
+        self._ensure_driver()
+        notes += self._plant_canaries(setup)
+        notes += self._start_hooks(setup, package)
+        component = f"{package}/{facts.launcher}"
+        self._run["component"] = component
+        started = time.time()
+        output, _ = self._sh2(["am", "start", "-W", "-n", component])
+        launched = out.parse_am_start(output)
+        if not launched.ok:
+            raise DeviceError(self.id, f"`am start -W -n {component}`: {launched.error}", output)
+        if launched.launch_state:
+            notes.append(f"启动方式 {launched.launch_state}")
+        return LaunchInfo(started=started, launch_ms=launched.total_ms, notes=notes)
+
+    def _install(self, apk: Path, facts: PackageFacts) -> None:
+        digest = hashlib.sha256(apk.read_bytes()).hexdigest()
+        if digest in self._installed:
+            return
+        remote = f"{REMOTE_TMP}/fingertip-{facts.package}.apk"
+        try:
+            self.adb.sync.push(apk, remote)
+        except adbutils.AdbError as e:
+            raise DeviceError(self.id, f"push {apk.name} to {remote}: {e}") from e
+        flags = ["-r", "-t"] + (["-g"] if self.api >= 23 else [])
+        try:
+            outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote])[0])
+            if outcome.reason == "INSTALL_FAILED_UPDATE_INCOMPATIBLE":  # another signature: start clean
+                self._sh(["pm", "uninstall", facts.package])
+                outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote])[0])
+        finally:
+            self._sh(["rm", "-f", remote])
+        if outcome.reason in out.INCOMPATIBLE:
+            raise AppIncompatible(self.id, f"安装失败 {outcome.reason}: {outcome.message}", reason=outcome.reason)
+        if not outcome.ok:
+            raise DeviceError(self.id, f"install {apk.name} failed: {outcome.reason} {outcome.message}".strip())
+        self._installed.add(digest)
+
+    def uninstall(self, package: str) -> None:
+        self._sh(["pm", "uninstall", package])
+        self._installed.clear()
+
+    def _grant(self, facts: PackageFacts) -> None:
+        if self.api < 23:
+            return
+        for permission in facts.permissions:
+            if permission in DANGEROUS:  # some are not runtime permissions on every version: ignore refusals
+                self._sh2(["pm", "grant", facts.package, permission])
+
+    def _device_clock(self) -> float:
+        """Device epoch seconds; logcat is read from this time on."""
+        output = self._sh("date +%s").strip()
+        return float(output) if output.isdigit() else time.time()
+
+    # ── traffic ────────────────────────────────────────────────────────────────────────────
+    def _route(self, proxy_url: str) -> None:
+        port = urlsplit(proxy_url).port
+        journal = self.journal.load()
+        if "http_proxy" not in journal:  # keep the value from before the first change
+            self.journal.set("http_proxy", self._sh("settings get global http_proxy").strip())
+        try:
+            self.adb.reverse(f"tcp:{port}", f"tcp:{port}")
+        except adbutils.AdbError as e:
+            raise DeviceError(self.id, f"adb reverse tcp:{port}: {e}") from e
+        self.journal.set("reverse", f"tcp:{port}")
+        self._sh(["settings", "put", "global", "http_proxy", f"127.0.0.1:{port}"])
+
+    def _unroute(self) -> None:
+        journal = self.journal.load()
+        if "http_proxy" in journal:
+            before = str(journal["http_proxy"])
+            # `:0` clears the proxy at once (deleting the setting takes effect only after a reboot).
+            value = before if before and before not in ("null", ":0") else ":0"
+            self._sh(["settings", "put", "global", "http_proxy", value])
+            self.journal.drop("http_proxy")
+        if "reverse" in journal:
+            with contextlib.suppress(adbutils.AdbError):
+                self.adb.reverse_remove(str(journal["reverse"]))
+            self.journal.drop("reverse")
+
+    def _undo_journal(self) -> None:
+        journal = self.journal.load()
+        if journal:
+            self._unroute()
+            for remote in journal.get("files", []):
+                self._sh(["rm", "-f", remote])
+            self.journal.drop("files")
+
+    # ── canaries ───────────────────────────────────────────────────────────────────────────
+    def _plant_canaries(self, setup: RunSetup) -> list[str]:
+        notes: list[str] = []
+        location = setup.scenario.canaries.location
+        port = console_port(self.serial)
+        if port is not None and not getattr(self.spec, "adb_server", None):
+            EmulatorConsole(port).geo_fix(location.latitude, location.longitude)
+            notes.append("模拟定位：emulator console geo fix")
+        elif self._driver is not None:
+            try:
+                self._driver.set_location(location.latitude, location.longitude, 0)
+                notes.append("模拟定位：Appium (io.appium.settings mock location)")
+            except Exception as e:  # Appium raises WebDriverException subclasses
+                notes.append(f"模拟定位失败：{e}")
+        remote = f"{GALLERY}/fingertip-canary-{self.id}.jpg"
+        try:
+            self.adb.sync.push(setup.canary_photo, remote)
+        except adbutils.AdbError as e:
+            raise DeviceError(self.id, f"push the canary photo to {remote}: {e}") from e
+        self.journal.set("files", [remote])
+        self._run["photo"] = remote
+        self._scan(remote)
+        ca = "/sdcard/Download/fingertip-ca.crt"
+        with contextlib.suppress(adbutils.AdbError):
+            self.adb.sync.push(setup.ca_cert, ca)
+        return notes
+
+    def _scan(self, remote: str) -> None:
+        """Let the gallery (MediaStore) see a file that was pushed or removed."""
+        if self.api >= 29:
+            self._sh2(["content", "call", "--uri", "content://media", "--method", "scan_volume",
+                       "--arg", "external_primary"])
+        else:
+            self._sh2(["am", "broadcast", "-a", "android.intent.action.MEDIA_SCANNER_SCAN_FILE", "-d",
+                       f"file://{remote}"])
+
+    # ── hooks ──────────────────────────────────────────────────────────────────────────────
+    def _start_hooks(self, setup: RunSetup, package: str) -> list[str]:
+        frida_spec = self.spec.frida
+        if not frida_spec.enabled or setup.device_hooks is None:
+            return ["Frida 未启用（farm 配置）"]
+        from harness.instrumentation.frida_server import FridaServer
+        from harness.instrumentation.frida_session import FRIDA_ERRORS, AgentSession, InstrumentationError
+
+        if self._frida_server is None and not self._frida_problem:
+            server = FridaServer(self.adb, self.id, frida_spec.server, port=frida_spec.port)
+            try:
+                server.start()
+                self._frida_server = server
+            except DeviceError as e:
+                server.stop()
+                self._frida_problem = str(e)
+        if self._frida_server is None:
+            return [f"Frida 未运行，本次无运行时钩子：{self._frida_problem}"]
+        try:
+            hooks = AgentSession(self._frida_server.frida_device(), setup.device_hooks, frida_spec.families,
+                                 setup.ca_cert.read_text(encoding="utf-8"))
+            hooks.gate_spawns(lambda identifier: identifier == package or identifier.startswith(package + ":"))
+        except (InstrumentationError, *FRIDA_ERRORS) as e:
+            return [f"Frida 钩子未加载：{e}"]
+        self._hooks = hooks
+        return [f"Frida {frida_spec.families}：进程启动前注入"]
+
+    # ── end of a run ───────────────────────────────────────────────────────────────────────
+    def finish(self) -> None:
+        run, self._run = self._run, {}
+        if not run or self.adb is None:
+            return
+        hooks, self._hooks = self._hooks, None
+        try:
+            self._sh(["am", "force-stop", run["package"]])
+            self._collect_logs(run)
+        finally:
+            if hooks is not None:
+                hooks.close()
+            self._unroute()
+            if run.get("photo"):
+                self._sh(["rm", "-f", run["photo"]])
+                self._scan(run["photo"])
+                self.journal.drop("files")
+
+    def _collect_logs(self, run: dict[str, Any]) -> None:
+        setup: RunSetup = run["setup"]
+        package, since = run["package"], run["since"]
+        offset = time.time() - self._device_clock()  # device clock → run clock
+        log = self._sh(f"logcat -d -v threadtime -v epoch -b main,system,crash -t {since:.3f}", timeout=120)
+        (setup.run_dir / "logcat.txt").write_text(log[-LOGCAT_LIMIT:], encoding="utf-8")
+        crashes = out.logcat_crashes(log, package)
+        for tag in DROPBOX_TAGS:
+            crashes += out.dropbox_crashes(self._sh(["dumpsys", "dropbox", "--print", tag], timeout=120), package,
+                                           since, out.utc_offset(self._sh("date +%z")))
+        seen: set[tuple[str, int | None]] = set()
+        with open(setup.run_dir / CRASHES_FILE, "w", encoding="utf-8") as sink:
+            for crash in crashes:
+                if (crash.kind, crash.pid) in seen:  # logcat and dropbox report the same crash
+                    continue
+                seen.add((crash.kind, crash.pid))
+                record = crash.to_dict()
+                record["t"] = (crash.t + offset) if crash.t is not None else None
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def alive(self) -> bool:
+        package = self._run.get("package")
+        if not package or self.adb is None:
+            return False
+        try:
+            return int(self.adb.shell2(["pidof", package]).returncode) == 0
+        except adbutils.AdbError:
+            return False
+
+    def metrics(self) -> dict[str, float]:
+        package = self._run.get("package")
+        if not package:
+            return {}
+        pss = out.meminfo_pss_kb(self._sh(["dumpsys", "meminfo", package]))
+        return {"memory_mb": round(pss / 1024, 1)} if pss else {}
+
+    # ── UI (Appium UiAutomator2) ───────────────────────────────────────────────────────────
+    def _ensure_driver(self) -> None:
+        if self._driver is not None:
+            try:
+                self._driver.current_package  # noqa: B018 - a cheap call tells a live session
+                return
+            except Exception:
+                self._driver = None
+        from appium import webdriver
+        from appium.options.android import UiAutomator2Options
+        from selenium.common.exceptions import WebDriverException
+
+        from harness import tools
+
+        options = UiAutomator2Options()
+        options.udid = self.serial
+        options.no_reset = True
+        options.auto_grant_permissions = False
+        options.new_command_timeout = 600
+        options.disable_window_animation = True
+        options.system_port = tools.free_port()  # one UiAutomator2 server port per device
+        options.set_capability("appium:autoLaunch", False)
+        server = getattr(self.spec, "adb_server", None)
+        if server:
+            host, _, port = server.rpartition(":")
+            options.set_capability("appium:remoteAdbHost", host)
+            options.set_capability("appium:adbPort", int(port))
+        url = self._appium.url if self._appium else self.spec.appium
+        try:
+            self._driver = webdriver.Remote(url, options=options)
+        except WebDriverException as e:
+            raise DeviceError(self.id, f"UiAutomator2 session did not start at {url}: {e.msg}") from e
+
+    def _source(self) -> str:
+        return str(self._driver.page_source)
+
+    def settle(self, timeout: float) -> None:
+        """Wait until two page sources a moment apart are the same (or `timeout`)."""
+        deadline = time.monotonic() + timeout
+        previous = ""
+        while time.monotonic() < deadline:
+            current = self._source()
+            if current == previous:
+                return
+            previous = current
+            time.sleep(0.3)
+
+    def screen(self) -> Screen:
+        source = self._source()
+        try:
+            key = f"{self._driver.current_package}/{self._driver.current_activity}"
+        except Exception:
+            key = out.resumed_activity(self._sh(["dumpsys", "activity", "activities"])) or "?"
+        return out.screen_from_hierarchy(source, key)
+
+    def tap(self, node: UiNode) -> None:
+        from appium.webdriver.common.appiumby import AppiumBy
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self._driver.find_element(AppiumBy.XPATH, node.ref).click()
+        except WebDriverException:  # moved or re-rendered: tap where it was drawn
+            x1, y1, x2, y2 = node.bounds
+            self._driver.execute_script("mobile: clickGesture", {"x": (x1 + x2) // 2, "y": (y1 + y2) // 2})
+
+    def type_text(self, node: UiNode, text: str) -> None:
+        from appium.webdriver.common.appiumby import AppiumBy
+
+        element = self._driver.find_element(AppiumBy.XPATH, node.ref)
+        element.clear()
+        element.send_keys(text)  # UiAutomator2 sets the text directly: Chinese needs no IME
+        with contextlib.suppress(Exception):
+            self._driver.hide_keyboard()
+
+    def choose_file(self, node: UiNode, path: Path) -> None:
+        """Open the app's picker and choose the canary photo planted in the gallery."""
+        self.tap(node)
+        self.settle(5)
+        picker = self.screen()
+        if not picker.key.startswith(PICKERS):
+            raise DeviceError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
+        name = Path(str(self._run.get("photo") or path)).name
+        wanted = [n for n in picker.nodes if name in n.label or name in n.hint]
+        if not wanted:
+            raise DeviceError(self.id, f"the picker {picker.key} does not show {name}")
+        self.tap(wanted[0])
+
+    def back(self) -> None:
+        self._driver.back()
+
+    def home(self) -> None:
+        component = self._run.get("component")
+        if not component:
+            raise DeviceError(self.id, "no app is running")
+        # NEW_TASK | CLEAR_TASK: the launcher activity on top of an emptied task.
+        output, _ = self._sh2(["am", "start", "-W", "-f", "0x10008000", "-n", component])
+        if not out.parse_am_start(output).ok:
+            raise DeviceError(self.id, f"could not return to {component}", output)
+
+    def screenshot(self, path: Path) -> Path:
+        if self._driver is not None and self._driver.save_screenshot(str(path)):
+            return path
+        try:
+            self.adb.screenshot().save(path)
+        except (adbutils.AdbError, OSError) as e:
+            raise DeviceError(self.id, f"screenshot to {path} failed: {e}") from e
+        return path
+
+
+def check_state(client: adbutils.AdbClient, serial: str, device_id: str) -> str:
+    """The device's adb state, or a DeviceError that says what to do about it."""
+    try:
+        listed = {d.serial: d.state for d in client.list()}
+    except adbutils.AdbError as e:
+        raise DeviceError(device_id, f"no adb server at {client.host}:{client.port}: {e}") from e
+    state = listed.get(serial)
+    advice = {
+        None: f"{serial} is not connected to the adb server at {client.host}:{client.port} "
+              f"(connected: {', '.join(listed) or 'none'})",
+        "unauthorized": f"{serial} is unauthorized: accept the USB debugging prompt on the phone",
+        "offline": f"{serial} is offline: reconnect it or restart adbd (`adb reconnect offline`)",
+        "recovery": f"{serial} is in recovery mode", "bootloader": f"{serial} is in the bootloader",
+    }
+    if state != "device":
+        raise DeviceError(device_id, advice.get(state, f"{serial} is {state}"))
+    return state
+
+
+def _scrcpy_installed() -> bool:
+    from harness import tools
+
+    return tools.scrcpy().path is not None

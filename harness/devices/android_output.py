@@ -1,0 +1,345 @@
+"""Android's own outputs, parsed into data: pm install results, `am start -W`, dumpsys (activities,
+meminfo, dropbox), logcat crashes, getprop, wm size and UiAutomator hierarchies.
+
+Pure functions over text, tested on outputs recorded from real devices (tests/data/android).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from harness.ui.tree import Role, Screen, UiNode
+
+# ── pm install ──────────────────────────────────────────────────────────────────────────────
+
+_FAILURE = re.compile(r"Failure \[(?P<reason>[A-Z_]+)(?::\s*(?P<message>.*?))?\]\s*$", re.M)
+INCOMPATIBLE = frozenset({
+    "INSTALL_FAILED_OLDER_SDK", "INSTALL_FAILED_NO_MATCHING_ABIS", "INSTALL_FAILED_CPU_ABI_INCOMPATIBLE",
+    "INSTALL_FAILED_DEPRECATED_SDK_VERSION", "INSTALL_FAILED_MISSING_FEATURE", "INSTALL_FAILED_MISSING_SHARED_LIBRARY",
+    "INSTALL_FAILED_NEWER_SDK",
+})
+"""Install failures that say the app cannot run on this system (a compatibility finding, not a harness fault)."""
+
+
+@dataclass(frozen=True)
+class InstallOutcome:
+    ok: bool
+    reason: str = ""
+    """INSTALL_FAILED_* / INSTALL_PARSE_FAILED_* code, or EXCEPTION when pm itself threw."""
+    message: str = ""
+
+
+def parse_install(output: str) -> InstallOutcome:
+    if re.search(r"^Success\s*$", output, re.M):
+        return InstallOutcome(True)
+    found = _FAILURE.search(output)
+    if found:
+        return InstallOutcome(False, found["reason"], (found["message"] or "").strip())
+    if "Exception occurred" in output or "Exception:" in output:
+        cause = next((line.strip() for line in output.splitlines() if re.match(r"^[\w.$]+(Exception|Error)", line)),
+                     output.strip().splitlines()[0] if output.strip() else "")
+        return InstallOutcome(False, "EXCEPTION", cause)
+    return InstallOutcome(False, "UNKNOWN", output.strip()[-500:])
+
+
+# ── am start -W ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class AmStart:
+    ok: bool
+    activity: str = ""
+    total_ms: float | None = None
+    """TotalTime: from the intent to the first frame of the launched activity."""
+    wait_ms: float | None = None
+    launch_state: str = ""
+    """COLD · WARM · HOT (Android 10+); empty on older systems."""
+    error: str = ""
+
+
+def parse_am_start(output: str) -> AmStart:
+    fields = dict(re.findall(r"^(\w+): (.*)$", output, re.M))
+    errors = [line.removeprefix("Error: ").strip() for line in output.splitlines() if line.startswith("Error")]
+    message = next((e for e in errors if not e.startswith("Error type")), errors[0] if errors else "")
+    if message or fields.get("Status", "ok") != "ok":
+        return AmStart(False, error=message or f"status {fields.get('Status')}")
+
+    def number(key: str) -> float | None:
+        return float(fields[key]) if fields.get(key, "").isdigit() else None
+
+    return AmStart(True, fields.get("Activity", ""), number("TotalTime"), number("WaitTime"),
+                   fields.get("LaunchState", ""))
+
+
+# ── dumpsys ─────────────────────────────────────────────────────────────────────────────────
+
+_RESUMED = re.compile(r"(?:topResumedActivity=|ResumedActivity: |mResumedActivity: |Resumed: )"
+                      r"ActivityRecord\{\w+ u\d+ (?P<component>[\w.]+/[\w.$]+)")
+
+
+def resumed_activity(dumpsys: str) -> str | None:
+    """The component in front (`pkg/.Activity`) from `dumpsys activity activities`, Android 7 to 15."""
+    found = _RESUMED.search(dumpsys)
+    return found["component"] if found else None
+
+
+def split_component(component: str) -> tuple[str, str]:
+    """`pkg/.Main` → (`pkg`, `pkg.Main`)."""
+    package, _, activity = component.partition("/")
+    return package, (package + activity if activity.startswith(".") else activity)
+
+
+def meminfo_pss_kb(dumpsys: str) -> int | None:
+    """The app's total PSS from `dumpsys meminfo <package>` (App Summary `TOTAL:` or `TOTAL PSS:`)."""
+    found = re.search(r"^\s*TOTAL(?: PSS)?:\s+(\d+)", dumpsys, re.M)
+    return int(found[1]) if found else None
+
+
+def parse_getprop(output: str) -> dict[str, str]:
+    return dict(re.findall(r"^\[([^\]]+)\]: \[(.*)\]$", output, re.M))
+
+
+def parse_wm_size(output: str) -> tuple[int, int] | None:
+    """The size the screen draws at (an override wins over the physical size)."""
+    sizes = dict((kind, (int(w), int(h))) for kind, w, h in re.findall(r"^(\w+) size: (\d+)x(\d+)", output, re.M))
+    return sizes.get("Override") or sizes.get("Physical")
+
+
+# ── crashes ─────────────────────────────────────────────────────────────────────────────────
+
+CrashKind = Literal["crash", "native-crash", "anr"]
+
+
+@dataclass(frozen=True)
+class Crash:
+    kind: CrashKind
+    process: str
+    pid: int | None
+    t: float | None
+    """Epoch seconds."""
+    summary: str
+    source: str
+    """logcat · dropbox:<tag>"""
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def belongs_to(process: str, package: str) -> bool:
+    """The app's own processes: `pkg`, `pkg:remote`; native crash lines cut names to their last 15 chars."""
+    if process == package or process.startswith(package + ":"):
+        return True
+    if len(process) != 15:
+        return False
+    suffix = process[process.index(":"):] if ":" in process else ""
+    return (package + suffix).endswith(process)
+
+
+_LOGCAT = re.compile(r"^\s*(?P<time>\d{10}\.\d{3}|\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\s+(?P<pid>\d+)\s+(?P<tid>\d+)\s+"
+                     r"(?P<level>[VDIWEFA])\s+(?P<tag>[^:]*?)\s*: (?P<message>.*)$")
+
+
+def _logcat_time(stamp: str, year: int, utc_offset_s: int) -> float:
+    if "-" not in stamp:
+        return float(stamp)
+    parsed = time.strptime(f"{year}-{stamp[:14]}", "%Y-%m-%d %H:%M:%S")
+    return calendar.timegm(parsed) - utc_offset_s + float("0" + stamp[14:])
+
+
+def logcat_crashes(text: str, package: str, year: int | None = None, utc_offset_s: int = 0) -> list[Crash]:
+    """Java crashes (AndroidRuntime), native crashes (libc Fatal signal) and ANRs (ActivityManager) of
+    `package` in `logcat -v threadtime` output (`-v epoch` times too)."""
+    year = year or time.gmtime().tm_year
+    crashes: list[Crash] = []
+    current: dict[str, Any] | None = None
+
+    def close() -> None:
+        nonlocal current
+        if current and belongs_to(current["process"], package):
+            crashes.append(Crash(current["kind"], current["process"], current["pid"], current["t"],
+                                 current["summary"], "logcat", "\n".join(current["lines"])[:4000]))
+        current = None
+
+    for line in text.splitlines():
+        entry = _LOGCAT.match(line)
+        if not entry:
+            continue
+        tag, message, pid = entry["tag"], entry["message"], int(entry["pid"])
+        t = _logcat_time(entry["time"], year, utc_offset_s)
+        if tag == "AndroidRuntime" and message.startswith("FATAL EXCEPTION"):
+            close()
+            current = {"kind": "crash", "process": "", "pid": pid, "t": t, "summary": "", "lines": [message],
+                       "tag": tag, "owner": pid}
+        elif tag == "ActivityManager" and message.startswith("ANR in "):
+            close()
+            anr = re.match(r"ANR in (\S+)", message)
+            current = {"kind": "anr", "process": anr[1] if anr else "", "pid": None, "t": t, "summary": message,
+                       "lines": [message], "tag": tag, "owner": pid}
+        elif tag == "libc" and message.startswith("Fatal signal"):
+            close()
+            native = re.search(r"pid (\d+) \(([^)]*)\)", message)
+            current = {"kind": "native-crash", "process": native[2] if native else "",
+                       "pid": int(native[1]) if native else pid, "t": t, "summary": message, "lines": [message],
+                       "tag": tag, "owner": pid}
+            close()
+        elif current and tag == current["tag"] and pid == current["owner"]:
+            current["lines"].append(message)
+            process = re.match(r"Process: ([^,]+), PID: (\d+)", message)
+            if process:
+                current["process"], current["pid"] = process[1], int(process[2])
+            elif current["kind"] == "anr" and message.startswith("PID: "):
+                current["pid"] = int(message[5:].strip())
+            elif current["kind"] == "anr" and message.startswith("Reason: "):
+                current["summary"] = f"ANR：{message[8:]}"
+            elif current["kind"] == "crash" and not current["summary"] and not message.startswith("\t"):
+                current["summary"] = message
+        else:
+            close()
+    close()
+    return crashes
+
+
+_DROPBOX_HEAD = re.compile(r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?P<tag>\S+) \((?P<kind>[^,]+), \d+ bytes\)$")
+
+
+def dropbox_kind(tag: str) -> CrashKind | None:
+    if tag.endswith("_native_crash") or tag == "SYSTEM_TOMBSTONE":
+        return "native-crash"
+    if tag.endswith("_anr"):
+        return "anr"
+    if tag.endswith("_crash"):
+        return "crash"
+    return None
+
+
+def dropbox_crashes(text: str, package: str, since: float = 0.0, utc_offset_s: int = 0) -> list[Crash]:
+    """Entries of `dumpsys dropbox --print <tag>` for `package` at or after `since` (epoch seconds)."""
+    crashes: list[Crash] = []
+    for block in re.split(r"^=+$", text, flags=re.M)[1:]:
+        lines = block.strip("\n").splitlines()
+        head = _DROPBOX_HEAD.match(lines[0]) if lines else None
+        kind = dropbox_kind(head["tag"]) if head else None
+        if head is None or kind is None:
+            continue
+        t = calendar.timegm(time.strptime(head["time"], "%Y-%m-%d %H:%M:%S")) - utc_offset_s
+        fields: dict[str, str] = {}
+        body_at = len(lines)
+        for index, line in enumerate(lines[1:], start=1):
+            if not line.strip():
+                body_at = index + 1
+                break
+            key, _, value = line.partition(": ")
+            fields[key] = value
+        process = fields.get("Process", "")
+        if not belongs_to(process, package) or t < since - 1:  # dropbox times have whole seconds
+            continue
+        body = [line for line in lines[body_at:] if line.strip()]
+        summary = fields.get("Subject") or (body[0] if body else head["tag"])
+        if kind == "anr" and not summary.startswith("ANR"):
+            summary = f"ANR：{summary}"
+        pid = fields.get("PID", "")
+        crashes.append(Crash(kind, process, int(pid) if pid.isdigit() else None, float(t), summary,
+                             f"dropbox:{head['tag']}", "\n".join(body)[:4000]))
+    return crashes
+
+
+def utc_offset(date_z: str) -> int:
+    """`date +%z` (`+0800`) → seconds east of UTC."""
+    found = re.match(r"([+-])(\d\d)(\d\d)", date_z.strip())
+    if not found:
+        return 0
+    seconds = int(found[2]) * 3600 + int(found[3]) * 60
+    return -seconds if found[1] == "-" else seconds
+
+
+# ── UiAutomator hierarchy → Screen ─────────────────────────────────────────────────────────
+
+_BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
+_TABBAR = re.compile(r"BottomNavigation|TabLayout|TabWidget|BottomBar|TabBar", re.I)
+SYSTEM_PACKAGES = frozenset({"com.android.systemui"})
+"""Drawn over every app (status bar, clock): never part of the app's screen."""
+
+
+def _role(cls: str, attrs: dict[str, str], in_tabbar: bool) -> Role:
+    simple = cls.rsplit(".", 1)[-1]
+    if simple.endswith(("EditText", "AutoCompleteTextView", "SearchView")):
+        return "input"
+    if simple in ("CheckBox", "Switch", "SwitchCompat", "SwitchMaterial", "RadioButton", "ToggleButton",
+                  "CheckedTextView", "MaterialCheckBox"):
+        return "checkbox"
+    if simple.endswith("Spinner"):
+        return "select"
+    clickable = attrs.get("clickable") == "true"
+    if (in_tabbar and clickable) or "TabView" in simple or "NavigationItemView" in simple:
+        return "tab"
+    if simple.endswith("Button") or clickable:
+        return "button"
+    return "text" if attrs.get("text") else "other"
+
+
+def _bounds(value: str) -> tuple[int, int, int, int]:
+    found = _BOUNDS.match(value or "")
+    return tuple(int(v) for v in found.groups()) if found else (0, 0, 0, 0)  # type: ignore[return-value]
+
+
+def screen_from_hierarchy(xml: str, key: str, package: str | None = None) -> Screen:
+    """A Screen from Appium's UiAutomator2 page source or a raw `uiautomator dump`.
+
+    Nodes are the controls one can act on (enabled, clickable or editable) and each keeps an XPath over
+    class names (what Appium's UiAutomator2 driver resolves) as its ref; texts are every visible text and
+    content description in reading order. Nodes of system overlays are left out; with `package`, only that
+    package's nodes are kept."""
+    root = ET.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    nodes: list[UiNode] = []
+    texts: list[tuple[int, int, str]] = []
+    titles: list[str] = []
+
+    def own_texts(element: ET.Element) -> list[str]:
+        found = [element.get("text") or element.get("content-desc") or ""]
+        for child in element:
+            found += own_texts(child)
+        return [t for t in found if t.strip()]
+
+    def walk(element: ET.Element, path: str, in_tabbar: bool) -> None:
+        counts: dict[str, int] = {}
+        for child in element:
+            cls = child.get("class") or child.tag
+            counts[cls] = counts.get(cls, 0) + 1
+            child_path = f"{path}/{cls}[{counts[cls]}]"
+            owner = child.get("package", "")
+            if owner in SYSTEM_PACKAGES or (package and owner and owner != package):
+                continue
+            if child.get("displayed") == "false":
+                continue
+            attrs = dict(child.attrib)
+            bounds = _bounds(attrs.get("bounds", ""))
+            text = attrs.get("text", "").strip()
+            desc = attrs.get("content-desc", "").strip()
+            hint = attrs.get("hint", "").strip() or desc
+            if text and "title" in attrs.get("resource-id", "").rsplit("/", 1)[-1].lower():
+                titles.append(text)
+            for shown in (text, desc if desc != text else ""):
+                if shown:
+                    texts.append((bounds[1], bounds[0], shown))
+            tabbar = in_tabbar or bool(_TABBAR.search(cls)) or bool(_TABBAR.search(attrs.get("resource-id", "")))
+            role = _role(cls, attrs, tabbar)
+            enabled = attrs.get("enabled", "true") == "true"
+            editable = role == "input"
+            clickable = enabled and (attrs.get("clickable") == "true" or attrs.get("checkable") == "true")
+            if enabled and (clickable or editable):
+                label = text if editable else (text or desc or " ".join(own_texts(child))[:80])
+                nodes.append(UiNode(ref=child_path, role=role, text=label if not editable else text,
+                                    hint=hint if hint != label else "", clickable=clickable, editable=editable,
+                                    in_tabbar=tabbar and role == "tab", bounds=bounds))
+            walk(child, child_path, tabbar)
+
+    walk(root, "/" + (root.get("class") or root.tag), False)
+    ordered = [t for _, _, t in sorted(texts, key=lambda x: (x[0], x[1]))]
+    title = titles[0] if titles else (ordered[0] if ordered else key)
+    return Screen(key=key, title=title, nodes=tuple(nodes), texts=tuple(dict.fromkeys(ordered)))

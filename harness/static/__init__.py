@@ -1,0 +1,1 @@
+"""Static precheck of app packages (APK, HAP / APP): what an install needs, read before trying it."""

@@ -1,0 +1,360 @@
+"""The Android backend's device work through adbutils against a fake adb server speaking the real host
+protocol, with a phone answering in outputs recorded from real devices, and a real APK built here.
+
+The UI half (Appium UiAutomator2) needs a device: its parsing is tested on recorded page sources
+(test_android_output.py); here a stand-in driver object only takes the canary location."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import adbutils
+import pytest
+
+from harness.config.farm import AndroidDeviceSpec
+from harness.config.scenario import load_scenario
+from harness.devices import android as android_module
+from harness.devices.android import AndroidDevice, Journal, check_state
+from harness.devices.android_record import ScreenrecordChain
+from harness.devices.emulators import EmulatorConsole, console_port
+from harness.devices.health import health
+from harness.devices.protocol import CRASHES_FILE, RunSetup
+from harness.errors import AppIncompatible, DeviceError
+from tests.fakes.adb_server import FakeAdbServer, FakeAndroid
+from tests.fakes.android_phone import PhoneApps, recorded
+from tests.fakes.apk_build import ApkSpec, build_apk
+
+PACKAGE = "gov.fingertip.sample"
+
+
+@pytest.fixture(scope="module")
+def apk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_apk(ApkSpec(), tmp_path_factory.mktemp("apk"))
+
+
+def phone(serial: str = "emulator-5554", sdk: str = "34", abilist: str = "x86_64,arm64-v8a") -> FakeAndroid:
+    props = {"ro.build.version.sdk": sdk, "ro.build.version.release": "14", "ro.product.cpu.abi": abilist.split(",")[0],
+             "ro.product.cpu.abilist": abilist, "ro.product.model": "sdk_gphone64_x86_64", "ro.kernel.qemu": "1"}
+    return FakeAndroid(serial, props=props)
+
+
+class StandInDriver:
+    """Takes what launch() asks of an Appium session before the app starts."""
+
+    def __init__(self) -> None:
+        self.locations: list[tuple[float, float, float]] = []
+        self.current_package = PACKAGE
+
+    def set_location(self, latitude: float, longitude: float, altitude: float) -> None:
+        self.locations.append((latitude, longitude, altitude))
+
+    def quit(self) -> None:
+        pass
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # the journal lives under ~/.cache/fingertip
+    monkeypatch.setattr(android_module.Path, "home", classmethod(lambda cls: tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def spec_for(server: FakeAdbServer, serial: str = "R58M12345AB", frida: bool = False) -> AndroidDeviceSpec:
+    return AndroidDeviceSpec(id="phone", serial=serial, adb_server=f"127.0.0.1:{server.port}",
+                             appium="http://127.0.0.1:9", recorder="screenrecord",
+                             frida={"enabled": frida})  # type: ignore[arg-type]
+
+
+def scenario_for(folder: Path, apk: Path) -> Any:
+    (folder / "app.yaml").write_text(
+        f"id: sample\nname: 样例\nplatform: android\nentry: {apk}\nhosts:\n  api.example.gov.cn: [127.0.0.1]\n",
+        encoding="utf-8")
+    return load_scenario(folder / "app.yaml")
+
+
+def run_setup(folder: Path, apk: Path) -> RunSetup:
+    run_dir = folder / "run"
+    run_dir.mkdir(exist_ok=True)
+    photo = folder / "canary.jpg"
+    photo.write_bytes(b"\xff\xd8canary\xff\xd9")
+    ca = folder / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    return RunSetup(scenario=scenario_for(folder, apk), run_dir=run_dir, proxy_url="http://127.0.0.1:18080",
+                    ca_spki="x", ca_cert=ca, canary_photo=photo, device_hooks=run_dir / "device_hooks.jsonl")
+
+
+@pytest.fixture
+def farm(home: Path) -> Iterator[tuple[FakeAndroid, PhoneApps, FakeAdbServer]]:
+    fake = phone("R58M12345AB")
+    apps = PhoneApps(fake).install()
+    with FakeAdbServer(fake) as server:
+        yield fake, apps, server
+
+
+def opened(server: FakeAdbServer, work: Path, **kwargs: Any) -> AndroidDevice:
+    device = AndroidDevice(spec_for(server, **kwargs), work).__enter__()
+    device._driver = StandInDriver()
+    return device
+
+
+def test_a_run_installs_routes_plants_launches_and_finish_restores_everything(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    fake, apps, server = farm
+    setup = run_setup(tmp_path, apk)
+    device = opened(server, tmp_path)
+    assert device.describe()["os"] == "Android 14 (API 34)"
+    assert device.describe()["screen"] == "720x1600"
+    info = device.launch(setup)
+    assert info.launch_ms == 712.0
+    installs = [c for c in fake.commands if c.startswith("pm install")]
+    assert installs == [f"pm install -r -t -g /data/local/tmp/fingertip-{PACKAGE}.apk"]
+    assert f"/data/local/tmp/fingertip-{PACKAGE}.apk" not in fake.files  # removed after installing
+    assert f"pm clear {PACKAGE}" in fake.commands
+    assert f"pm grant {PACKAGE} android.permission.ACCESS_FINE_LOCATION" in fake.commands
+    assert apps.settings["http_proxy"] == "127.0.0.1:18080"
+    assert fake.reverses == {"tcp:18080": "tcp:18080"}
+    assert fake.files["/sdcard/DCIM/Camera/fingertip-canary-phone.jpg"].data == setup.canary_photo.read_bytes()
+    assert any(c.startswith("content call --uri content://media --method scan_volume") for c in fake.commands)
+    assert device._driver.locations == [(31.2304721, 121.4737416, 0)]  # a real phone: Appium's mock location
+    assert any("Frida 未启用" in n for n in info.notes)
+    assert any("Android 14+" in n for n in info.notes)
+    assert f"am start -W -n {PACKAGE}/{PACKAGE}.MainActivity" in fake.commands
+    assert device.alive()
+    assert device.metrics() == {"memory_mb": 85.6}
+
+    device.finish()
+    assert not device.alive()
+    assert apps.settings["http_proxy"] == ":0"  # it was unset: `:0` clears it at once
+    assert fake.reverses == {}
+    assert "/sdcard/DCIM/Camera/fingertip-canary-phone.jpg" not in fake.files
+    assert not device.journal.path.exists()
+    crashes = [json.loads(line) for line in (setup.run_dir / CRASHES_FILE).read_text().splitlines()]
+    # logcat and dropbox both saw the crash (pid 6523) and the ANR (pid 7200): each is kept once
+    assert [(c["kind"], c["pid"]) for c in crashes] == [("crash", 6523), ("native-crash", 7100), ("anr", 7200)]
+    assert (setup.run_dir / "logcat.txt").read_text().startswith("--------- beginning of crash")
+    device.finish()  # twice is harmless
+    device.__exit__()
+
+
+def test_a_second_run_does_not_reinstall_the_same_apk(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    fake, _, server = farm
+    device = opened(server, tmp_path)
+    for _ in range(2):
+        device.launch(run_setup(tmp_path, apk))
+        device.finish()
+    assert len([c for c in fake.commands if c.startswith("pm install")]) == 1
+    assert len([c for c in fake.commands if c.startswith(f"pm clear {PACKAGE}")]) == 2  # clean state each run
+    device.__exit__()
+
+
+def test_an_existing_proxy_setting_is_put_back(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    _, apps, server = farm
+    apps.settings["http_proxy"] = "10.0.0.8:3128"
+    device = opened(server, tmp_path)
+    device.launch(run_setup(tmp_path, apk))
+    device.finish()
+    assert apps.settings["http_proxy"] == "10.0.0.8:3128"
+    device.__exit__()
+
+
+def test_a_sweep_killed_mid_run_is_undone_when_the_device_is_next_opened(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    fake, apps, server = farm
+    device = opened(server, tmp_path)
+    device.launch(run_setup(tmp_path, apk))
+    # the harness dies here: no finish(), no __exit__()
+    assert apps.settings["http_proxy"] == "127.0.0.1:18080"
+    assert Journal(device.journal.path).load()["reverse"] == "tcp:18080"
+    again = opened(server, tmp_path)
+    assert apps.settings["http_proxy"] == ":0"
+    assert fake.reverses == {}
+    assert "/sdcard/DCIM/Camera/fingertip-canary-phone.jpg" not in fake.files
+    again.__exit__()
+
+
+def test_the_precheck_refuses_before_anything_is_pushed(
+        tmp_path: Path, home: Path) -> None:
+    old = phone("R58M12345AB", sdk="23", abilist="armeabi-v7a")
+    PhoneApps(old).install()
+    arm64_only = build_apk(ApkSpec(min_sdk=26, abis=("arm64-v8a",)), tmp_path)
+    with FakeAdbServer(old) as server:
+        device = opened(server, tmp_path)
+        with pytest.raises(AppIncompatible) as refused:
+            device.launch(run_setup(tmp_path, arm64_only))
+        device.__exit__()
+    assert refused.value.reason == "min-api"
+    assert "最低 API 26 高于设备的 API 23" in str(refused.value)
+    assert "原生库仅有 arm64-v8a" in str(refused.value)
+    assert not [c for c in old.commands if c.startswith(("pm install", "settings put"))]
+
+
+@pytest.mark.parametrize(("output", "error", "reason"), [
+    (recorded("install_older_sdk.txt"), AppIncompatible, "INSTALL_FAILED_OLDER_SDK"),
+    (recorded("install_no_certificates.txt"), DeviceError, "INSTALL_PARSE_FAILED_NO_CERTIFICATES"),
+])
+def test_install_failures_name_their_reason(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer], output: str,
+        error: type[Exception], reason: str) -> None:
+    _, apps, server = farm
+    apps.install_output = output
+    device = opened(server, tmp_path)
+    with pytest.raises(error, match=reason):
+        device.launch(run_setup(tmp_path, apk))
+    device.__exit__()
+
+
+def test_another_signature_installed_is_uninstalled_and_installed_again(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    fake, apps, server = farm
+    apps.installed[PACKAGE] = 1
+    apps.install_outputs = [recorded("install_update_incompatible.txt")]
+    device = opened(server, tmp_path)
+    device.launch(run_setup(tmp_path, apk))
+    assert f"pm uninstall {PACKAGE}" in fake.commands
+    assert len([c for c in fake.commands if c.startswith("pm install")]) == 2
+    device.finish()
+    device.__exit__()
+
+
+@pytest.mark.parametrize(("state", "message"), [
+    ("unauthorized", "accept the USB debugging prompt"),
+    ("offline", "is offline"),
+])
+def test_device_states_say_what_to_do(state: str, message: str) -> None:
+    fake = phone("R58M12345AB")
+    fake.state = state
+    with FakeAdbServer(fake) as server:
+        client = adbutils.AdbClient(host="127.0.0.1", port=server.port)
+        with pytest.raises(DeviceError, match=message):
+            check_state(client, "R58M12345AB", "phone")
+        with pytest.raises(DeviceError, match=r"not connected .*\(connected: R58M12345AB\)"):
+            check_state(client, "OTHER", "phone")
+
+
+def test_no_adb_server_is_a_clear_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound but not listening: refused
+        with pytest.raises(DeviceError, match=f"no adb server at 127.0.0.1:{port}"):
+            check_state(adbutils.AdbClient(host="127.0.0.1", port=port), "X", "phone")
+
+
+def test_fingertip_devices_health(home: Path) -> None:
+    ready, locked = phone("R58M12345AB"), phone("LOCKED01")
+    locked.state = "unauthorized"
+    odd = phone("ODD00001", abilist="mips")
+    with FakeAdbServer(ready, locked, odd) as server:
+        results = {s: health(spec_for(server, serial=s, frida=True)) for s in ("R58M12345AB", "LOCKED01", "ODD00001",
+                                                                             "GONE0001")}
+    assert results["R58M12345AB"].facts["os"] == "Android 14 (API 34)"
+    assert results["R58M12345AB"].state == "degraded"  # no frida-server release file for x86_64 here
+    assert any("frida-server" in p for p in results["R58M12345AB"].problems)
+    assert results["LOCKED01"].state == "unauthorized"
+    assert results["ODD00001"].state == "wrong-abi"
+    assert results["GONE0001"].state == "missing"
+
+
+# ── screen recording ─────────────────────────────────────────────────────────────────────────
+
+
+def mp4(folder: Path, name: str, seconds: int) -> bytes:
+    path = folder / name
+    source = f"testsrc=size=72x160:rate=5:d={seconds}"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source, "-pix_fmt", "yuv420p",
+                    str(path)], check=True, timeout=60)
+    return path.read_bytes()
+
+
+def duration(path: Path) -> float:
+    return float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                                 str(path)], capture_output=True, text=True, check=True).stdout)
+
+
+def test_screenrecord_segments_are_chained_past_the_limit_and_joined(tmp_path: Path) -> None:
+    fake = phone()
+    apps = PhoneApps(fake, segments=[mp4(tmp_path, f"s{i}.mp4", 1) for i in range(3)]).install()
+    with FakeAdbServer(fake) as server:
+        device = adbutils.AdbClient(host="127.0.0.1", port=server.port).device(fake.serial)
+        chain = ScreenrecordChain(device, "phone", (72, 160), segment_s=1)  # the 180 s limit, shortened
+        video = tmp_path / "video.mp4"
+        chain.start(video)
+        assert apps.recording.wait(5)
+        time.sleep(2.3)
+        info = chain.stop()
+    assert info is not None and info.path == video
+    assert len(chain.segments) == 3
+    assert duration(video) == pytest.approx(3.0, abs=0.5)
+    offsets = [s["offset_s"] for s in json.loads(video.with_suffix(".segments.json").read_text())]
+    assert offsets[0] == 0 and offsets == sorted(offsets)
+    assert info.start == chain.segments[0].start
+    assert not [p for p in fake.files if p.endswith(".mp4")]  # pulled and removed from the device
+    assert any(c.startswith("kill -2 ") for c in fake.commands)  # the last one stopped with SIGINT
+
+
+def test_a_device_without_screenrecord_says_so(tmp_path: Path) -> None:
+    fake = phone()  # no `sh` handler: screenrecord cannot run
+    with FakeAdbServer(fake) as server:
+        device = adbutils.AdbClient(host="127.0.0.1", port=server.port).device(fake.serial)
+        chain = ScreenrecordChain(device, "phone", (72, 160))
+        chain.start(tmp_path / "video.mp4")
+        time.sleep(0.5)
+        with pytest.raises(DeviceError, match="screenrecord"):
+            chain.stop()
+
+
+# ── emulator console ─────────────────────────────────────────────────────────────────────────
+
+
+class FakeConsole:
+    """The emulator console's line protocol: banner, auth, commands answered OK / KO."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.lines: list[str] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rwb") as stream:
+                stream.write(b"Android Console: Authentication required\r\nAndroid Console: type 'auth <auth_token>'"
+                             b" to authenticate\r\nOK\r\n")
+                stream.flush()
+                authed = False
+                for raw in stream:
+                    line = raw.decode().strip()
+                    self.lines.append(line)
+                    if line.startswith("auth "):
+                        authed = line == f"auth {self.token}"
+                        stream.write(b"OK\r\n" if authed else b"KO: authentication token does not match\r\n")
+                    elif not authed:
+                        stream.write(b"KO: unknown command, try 'help'\r\n")
+                    else:
+                        stream.write(b"OK\r\n")
+                    stream.flush()
+
+
+def test_emulator_console_geo_fix_with_the_auth_token(tmp_path: Path) -> None:
+    console = FakeConsole("s3cret")
+    token = tmp_path / "token"
+    token.write_text("s3cret\n")
+    EmulatorConsole(console.port, token_file=token).geo_fix(31.2304721, 121.4737416)
+    assert console.lines == ["auth s3cret", "geo fix 121.4737416 31.2304721"]  # longitude first
+    token.write_text("wrong")
+    with pytest.raises(DeviceError, match="authentication token does not match"):
+        EmulatorConsole(console.port, token_file=token).geo_fix(1, 2)
+    assert console_port("emulator-5556") == 5556 and console_port("R58M12345AB") is None
