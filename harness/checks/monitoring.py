@@ -1,7 +1,8 @@
 """Art. 17 monitoring ("17"): crashes, freezes, launch time and memory during the run.
 
-Fail on a crash or a freeze (the app stopped answering, or its main thread stalled for
-FREEZE_MS); review on uncaught script errors or a slow launch; the figures go to details either way.
+Fail on a crash or a freeze (the app stopped answering, the device's logs show a crash or an ANR,
+or its main thread stalled for FREEZE_MS); review on uncaught script errors or a slow launch; the
+figures go to details either way.
 """
 
 from __future__ import annotations
@@ -24,20 +25,29 @@ def check(obs: Observations) -> Finding:
     stalls = [i for i, e in enumerate(obs.hook_events) if e.get("kind") == "long-task"]
     freezes = [i for i in stalls if obs.hook_events[i]["detail"].get("duration_ms", 0) >= FREEZE_MS]
     longest = max((obs.hook_events[i]["detail"].get("duration_ms", 0) for i in stalls), default=0)
-    details = {"crashed": obs.alive_at_end is False, "freezes": len(freezes), "script_errors": len(errors),
+    logged = [c for c in obs.crashes if c.get("kind") in ("crash", "native-crash")]
+    anrs = [c for c in obs.crashes if c.get("kind") == "anr"]
+    details = {"crashed": obs.alive_at_end is False or bool(logged), "anrs": len(anrs), "freezes": len(freezes),
+               "script_errors": len(errors),
                "longest_stall_ms": longest, "launch_ms": obs.launch_ms, **obs.metrics}
     evidence = [_hook_evidence(obs, i, f"主线程阻塞 {obs.hook_events[i]['detail'].get('duration_ms')} ms")
                 for i in freezes[:3]]
     evidence += [_hook_evidence(obs, i, f"脚本错误：{obs.hook_events[i]['detail'].get('message', '')[:120]}")
                  for i in errors[:3]]
+    evidence += [Evidence(kind="crash", t=obs.video_t(float(c["t"])) if c.get("t") else None,
+                          note=f"{c.get('process', '')}: {c.get('summary', '')}"[:300]) for c in (logged + anrs)[:3]]
     figures = []
     if obs.launch_ms is not None:
         figures.append(f"启动 {obs.launch_ms:.0f} ms")
     if "memory_mb" in obs.metrics:
         figures.append(f"内存 {obs.metrics['memory_mb']:.1f} MB")
     figures_text = "，".join(figures)
-    if obs.alive_at_end is False or freezes:
-        what = "应用崩溃或失去响应" if obs.alive_at_end is False else f"主线程卡顿 {len(freezes)} 次（≥{FREEZE_MS} ms）"
+    if obs.alive_at_end is False or freezes or logged or anrs:
+        what = "；".join(part for part in (
+            "应用崩溃或失去响应" if obs.alive_at_end is False else "",
+            f"设备日志记录崩溃 {len(logged)} 次" if logged else "",
+            f"ANR {len(anrs)} 次" if anrs else "",
+            f"主线程卡顿 {len(freezes)} 次（≥{FREEZE_MS} ms）" if freezes else "") if part)
         return Finding(verdict="fail", details=details, evidence=evidence, summary=f"{what}。{figures_text}")
     slow = obs.launch_ms is not None and obs.launch_ms > SLOW_LAUNCH_MS
     if errors or slow:

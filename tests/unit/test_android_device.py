@@ -18,6 +18,7 @@ from typing import Any
 import adbutils
 import pytest
 
+from harness import tools
 from harness.config.farm import AndroidDeviceSpec
 from harness.config.scenario import load_scenario
 from harness.devices import android as android_module
@@ -358,3 +359,79 @@ def test_emulator_console_geo_fix_with_the_auth_token(tmp_path: Path) -> None:
     with pytest.raises(DeviceError, match="authentication token does not match"):
         EmulatorConsole(console.port, token_file=token).geo_fix(1, 2)
     assert console_port("emulator-5556") == 5556 and console_port("R58M12345AB") is None
+
+
+# ── AVD lifecycle ────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture
+def fake_sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    sdk = tmp_path / "sdk"
+    (sdk / "emulator").mkdir(parents=True)
+    (sdk / "emulator" / "emulator").symlink_to(Path(__file__).parents[1] / "fakes" / "bin" / "emulator")
+    monkeypatch.setenv("ANDROID_HOME", str(sdk))
+    monkeypatch.setenv("FAKE_EMULATOR_LOG", str(tmp_path / "emulator.log"))
+    return tmp_path / "emulator.log"
+
+
+def test_an_avd_boots_headless_and_clean_and_only_it_is_stopped(tmp_path: Path, fake_sdk: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # any free port will do: the fake console is not picky about parity
+    monkeypatch.setattr("harness.devices.emulators.free_console_port", tools.free_port)
+    from harness.devices.emulators import AvdEmulator
+
+    booting = FakeAndroid("placeholder", props={"sys.boot_completed": ""})
+    with FakeAdbServer() as server:
+        client = adbutils.AdbClient(host="127.0.0.1", port=server.port)
+        emulator = AvdEmulator("avd", "Pixel_7_API_34", client, tmp_path / "emu.log", wipe=True, boot_timeout=20)
+
+        def boot_later() -> None:  # the emulator appears on adb, then finishes booting
+            time.sleep(1)
+            booting.serial = emulator.serial
+            server.devices[emulator.serial] = booting
+            time.sleep(1)
+            booting.props["sys.boot_completed"] = "1"
+
+        threading.Thread(target=boot_later, daemon=True).start()
+        with emulator:
+            started = time.monotonic()
+            argv = fake_sdk.read_text().split()
+            assert argv[:2] == ["-avd", "Pixel_7_API_34"]
+            assert {"-no-window", "-no-audio", "-wipe-data", "-no-snapshot-save"} <= set(argv)
+            assert booting.props["sys.boot_completed"] == "1"
+        assert time.monotonic() - started < 10
+    assert fake_sdk.read_text().splitlines()[-1] == "killed"  # stopped through its console
+
+
+def test_an_avd_that_never_boots_is_a_clear_error_and_is_stopped(tmp_path: Path, fake_sdk: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # any free port will do: the fake console is not picky about parity
+    monkeypatch.setattr("harness.devices.emulators.free_console_port", tools.free_port)
+    from harness.devices.emulators import AvdEmulator
+
+    with FakeAdbServer() as server:
+        client = adbutils.AdbClient(host="127.0.0.1", port=server.port)
+        with pytest.raises(DeviceError, match=r"did not finish booting in 3 s"):
+            AvdEmulator("avd", "Pixel_7_API_34", client, tmp_path / "emu.log", boot_timeout=3).__enter__()
+    assert fake_sdk.read_text().splitlines()[-1] == "killed"
+
+
+def test_boot_fallback_when_boot_completed_is_never_set() -> None:
+    from harness.devices.emulators import boot_completed
+
+    fake = FakeAndroid("emulator-5560", props={"init.svc.bootanim": "stopped"})
+    fake.extra["pm"] = lambda argv: ("package:/system/framework/framework-res.apk\n", 0)
+    with FakeAdbServer(fake) as server:
+        assert boot_completed(adbutils.AdbClient(host="127.0.0.1", port=server.port), "emulator-5560")
+        fake.props["init.svc.bootanim"] = "running"
+        assert not boot_completed(adbutils.AdbClient(host="127.0.0.1", port=server.port), "emulator-5560")
+
+
+def test_avd_health_names_the_avds_there_are(fake_sdk: Path) -> None:
+    from harness.config.farm import AvdDeviceSpec
+
+    good = health(AvdDeviceSpec(id="a", avd="Pixel_7_API_34", appium="http://127.0.0.1:9"))
+    assert good.state == "ready", good.problems
+    missing = health(AvdDeviceSpec(id="b", avd="Nope", appium="http://127.0.0.1:9"))
+    assert missing.problems == ["no AVD named 'Nope' (this machine has: Pixel_7_API_34, Tablet_API_30)"]
+

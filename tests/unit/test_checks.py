@@ -263,6 +263,21 @@ def test_compat_passes_a_normal_run_and_fails_refusals_and_blank_screens() -> No
     assert "无响应" in compat.check(gone).summary
 
 
+def test_crashes_in_the_device_logs_fail_compat_and_monitoring() -> None:
+    run = observations([screen("/", texts=("首页",))])
+    run.alive_at_end = True  # restarted by the system: alive at the end, but it crashed on the way
+    run.crashes = [{"kind": "crash", "process": "gov.app", "pid": 1, "t": T0 + 5, "summary": "java.lang.NPE",
+                    "source": "logcat"},
+                   {"kind": "anr", "process": "gov.app", "pid": 2, "t": T0 + 9, "summary": "ANR：Input dispatching",
+                    "source": "dropbox:data_app_anr"}]
+    finding = compat.check(run)
+    assert finding.verdict == "fail" and "崩溃 1 次" in finding.summary and "无响应（ANR） 1 次" in finding.summary
+    assert finding.details["crashes"] == 2
+    watched = monitoring.check(run)
+    assert watched.verdict == "fail" and "ANR 1 次" in watched.summary
+    assert [e.t for e in watched.evidence if e.kind == "crash"] == [5.0, 9.0]
+
+
 def hook(kind: str, t: float, **detail: object) -> dict:
     return {"kind": kind, "t": T0 + t, "detail": detail}
 
