@@ -46,15 +46,48 @@ def phone(serial: str = "emulator-5554", sdk: str = "34", abilist: str = "x86_64
     return FakeAndroid(serial, props=props)
 
 
+class StandInElement:
+    def __init__(self, driver: StandInDriver, xpath: str) -> None:
+        self.driver, self.xpath = driver, xpath
+
+    def click(self) -> None:
+        self.driver.actions.append(("click", self.xpath))
+
+    def clear(self) -> None:
+        self.driver.actions.append(("clear", self.xpath))
+
+    def send_keys(self, text: str) -> None:
+        self.driver.actions.append(("type", f"{self.xpath}={text}"))
+
+
 class StandInDriver:
-    """Takes what launch() asks of an Appium session before the app starts."""
+    """Stands in for an Appium UiAutomator2 session (which needs a device): the recorded page source,
+    the canary location, and a log of what was done to it."""
 
     def __init__(self) -> None:
         self.locations: list[tuple[float, float, float]] = []
+        self.actions: list[tuple[str, str]] = []
         self.current_package = PACKAGE
+        self.current_activity = ".MainActivity"
+        self.page_source = recorded("appium_source.xml")
 
     def set_location(self, latitude: float, longitude: float, altitude: float) -> None:
         self.locations.append((latitude, longitude, altitude))
+
+    def find_element(self, by: str, xpath: str) -> StandInElement:
+        return StandInElement(self, xpath)
+
+    def back(self) -> None:
+        self.actions.append(("back", ""))
+
+    def hide_keyboard(self) -> None:
+        pass
+
+    def save_screenshot(self, path: str) -> bool:
+        from PIL import Image
+
+        Image.new("RGB", (72, 160), "white").save(path)
+        return True
 
     def quit(self) -> None:
         pass
@@ -435,3 +468,32 @@ def test_avd_health_names_the_avds_there_are(fake_sdk: Path) -> None:
     missing = health(AvdDeviceSpec(id="b", avd="Nope", appium="http://127.0.0.1:9"))
     assert missing.problems == ["no AVD named 'Nope' (this machine has: Pixel_7_API_34, Tablet_API_30)"]
 
+
+
+# ── a whole run through run.py ───────────────────────────────────────────────────────────────
+
+
+def test_a_run_on_the_android_device_keeps_crashes_notes_and_screens(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    from harness.run import execute_run
+
+    fake, apps, server = farm
+    (tmp_path / "app.yaml").write_text(
+        f"id: sample\nname: 样例\nplatform: android\nentry: {apk}\nhosts:\n  api.example.gov.cn: [127.0.0.1]\n"
+        "explore: {budget_s: 3, max_actions: 4, settle_s: 0, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
+        encoding="utf-8")
+    scenario = load_scenario(tmp_path / "app.yaml")
+    device = opened(server, tmp_path / "work")
+    try:
+        observations = execute_run(scenario, device, tmp_path / "sweep", "s1")
+    finally:
+        device.__exit__()
+    assert observations.launch_ms == 712.0
+    assert [c["kind"] for c in observations.crashes] == ["crash", "native-crash", "anr"]
+    assert observations.screens and observations.screens[0].as_screen().title == "投诉建议"
+    assert any("Frida 未启用" in n for n in observations.notes)
+    assert observations.device_info["os"] == "Android 14 (API 34)"
+    assert apps.settings["http_proxy"] == ":0" and fake.reverses == {}
+    assert observations.video is not None  # screenrecord through the fake: one segment
+    assert any(a.kind == "tap" for a in observations.actions)
+    assert "13812345678" not in observations.model_dump_json()  # the typed phone number is masked
