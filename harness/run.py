@@ -183,6 +183,8 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     if masked:
         for visit in walk.screens:
             visit.screen = mask_screen(visit.screen)
+        for action in walk.actions:  # an input's label is its text: what was typed into it
+            action.label = redact(action.label)
     refusals, refusal_problems = read_jsonl(proxy.files.refusals)
     hooks, hook_problems = read_jsonl(proxy.files.hook_events)
     device_hooks, device_problems = read_hook_log(paths.device_hooks)  # Frida's, on devices that have it
