@@ -7,8 +7,9 @@ from pathlib import Path
 
 from harness.static.apk import read_apk
 from harness.static.facts import PackageError, PackageFacts
+from harness.static.hap import read_hap
 
-READERS: dict[str, Callable[[Path], PackageFacts]] = {".apk": read_apk}
+READERS: dict[str, Callable[[Path], PackageFacts]] = {".apk": read_apk, ".hap": read_hap, ".app": read_hap}
 
 
 def read_package(path: Path) -> PackageFacts:
