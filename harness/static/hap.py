@@ -59,7 +59,7 @@ def read_hap(path: Path) -> PackageFacts:
         raise PackageError(path, "no module.json (not a stage-model HAP)")
     app, module = module_json.get("app", {}), module_json.get("module", {})
     summary_modules = pack.get("summary", {}).get("modules", [])
-    api = next((m.get("apiVersion", {}) for m in summary_modules if m.get("apiVersion")), {})
+    api: dict[str, Any] = next((m["apiVersion"] for m in summary_modules if m.get("apiVersion")), {})
     abilities = module.get("abilities", [])
     modes = sorted({mode for ability in abilities for mode in ability.get("backgroundModes", [])})
     requested = module.get("requestPermissions", [])
