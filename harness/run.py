@@ -99,6 +99,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             device_s = time.perf_counter() - launch_started
             observations.launch_ms = launch.launch_ms
             observations.notes = list(launch.notes)
+            observations.capture, observations.capture_note = launch.capture, launch.capture_note
             explorer = Explorer(device, scenario.explore, photo, paths.shots, canary_text=observations.canary_text)
             walk = explorer.walk
             explorer.run(scenario.steps)

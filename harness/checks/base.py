@@ -44,6 +44,8 @@ class Check:
     title: str
     run: Callable[[Observations], Finding]
     platforms: tuple[str, ...] = ("web", "android", "harmony")
+    needs_traffic: bool = False
+    """Judged from the app's traffic: a run whose traffic bypassed the capture proxy cannot pass or fail it."""
 
 
 def flow_evidence(obs: Observations, flow: FlowRecord, note: str = "") -> Evidence:

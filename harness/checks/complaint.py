@@ -77,4 +77,4 @@ def check(obs: Observations) -> Finding:
                    summary=f"找到投诉建议入口，但缺少：{'、'.join(missing)}{why}。")
 
 
-CHECK = register(Check("complaint", "18", "投诉建议：在线受理、跟踪反馈、回访评价", check))
+CHECK = register(Check("complaint", "18", "投诉建议：在线受理、跟踪反馈、回访评价", check, needs_traffic=True))

@@ -66,4 +66,4 @@ def check(obs: Observations) -> Finding:
                    summary=f"{len(probes)} 个主机均有 AAAA 记录且 IPv6 访问结果与 IPv4 一致；{shares}。")
 
 
-CHECK = register(Check("ipv6", "16-ipv6", "积极采用 IPv6", check))
+CHECK = register(Check("ipv6", "16-ipv6", "积极采用 IPv6", check, needs_traffic=True))

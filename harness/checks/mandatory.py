@@ -103,4 +103,5 @@ def check(obs: Observations) -> Finding:
                            "未发现打卡签到、积分排名或在线时长统计功能。")
 
 
-CHECK = register(Check("mandatory-features", "14(2)", "不得强制打卡签到、积分排名、统计在线时长", check))
+CHECK = register(Check("mandatory-features", "14(2)", "不得强制打卡签到、积分排名、统计在线时长", check,
+                             needs_traffic=True))

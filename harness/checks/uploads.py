@@ -62,4 +62,4 @@ def check(obs: Observations) -> Finding:
                    summary="；".join(parts) + "。是否属于不必要的强制上传，请审核人员判断。")
 
 
-CHECK = register(Check("uploads", "14(4)", "不得强制上传工作照片、视频和轨迹", check))
+CHECK = register(Check("uploads", "14(4)", "不得强制上传工作照片、视频和轨迹", check, needs_traffic=True))

@@ -35,6 +35,9 @@ class LaunchInfo:
     """Epoch seconds when the app was asked to start."""
     launch_ms: float | None = None
     notes: list[str] = field(default_factory=list)
+    capture: bool = True
+    """False when the device could not route the app's traffic to the capture proxy."""
+    capture_note: str = ""
 
 
 @dataclass

@@ -97,6 +97,9 @@ class Observations(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     crashes: list[dict[str, Any]] = Field(default_factory=list)
     """The app's crashes and ANRs from the device's logs (kind, process, pid, t, summary, source, detail)."""
+    capture: bool = True
+    """The app's traffic went through the capture proxy (False: a device without a proxy route)."""
+    capture_note: str = ""
     notes: list[str] = Field(default_factory=list)
     """What the device said about how it ran the app (launch state, CA trust, hooks on or off)."""
     problems: list[str] = Field(default_factory=list)

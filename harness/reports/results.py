@@ -20,6 +20,11 @@ def judge(obs: Observations, checks: list[Check], cell_dir: str) -> list[dict[st
     run = run_facts(obs, cell_dir)
     records = []
     for check in checks:
+        if check.needs_traffic and not obs.capture:
+            why = obs.capture_note or "设备未配置代理"
+            records.append(result_record(check, Finding(
+                verdict="skip", summary=f"本次运行的流量未经抓包代理（{why}），无法判断此条。"), obs, cell_dir, run))
+            continue
         try:
             records.append(result_record(check, check.run(obs), obs, cell_dir, run))
         except Exception as e:
@@ -67,6 +72,7 @@ def run_facts(obs: Observations, cell_dir: str) -> dict[str, Any]:
         "launch_ms": obs.launch_ms,
         "device_info": obs.device_info,
         "flows": len(obs.app_flows()),
+        "capture": obs.capture,
         "screens": len(obs.screens),
         "hook_events": len(obs.hook_events),
         "refused_egress": dict(sorted(refused.items())),
