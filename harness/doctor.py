@@ -119,7 +119,7 @@ def diagnose() -> list[Finding]:
         _tool("android", tools.adb()),
         _appium_driver("android", "appium-uiautomator2-driver", "uiautomator2"),
         _android_sdk(),
-        _program("harmony", "hdc", "install the HarmonyOS command-line tools (DevEco) and put hdc on PATH", ("-v",)),
+        _tool("harmony", tools.hdc()),
         _python_package("frida", "frida", "pip install -e ."),
         _located("frida", "frida (CLI, frida-tools)", "pip install -e .", "frida"),
         _frida_agent(),

@@ -53,6 +53,20 @@ def scrcpy() -> Tool:
     return which("scrcpy", "apt install scrcpy (≥ 2.5; optional: screenrecord is used without it)")
 
 
+def deveco_sdk() -> list[Path]:
+    """DevEco / command-line-tools SDK folders named by the environment the harness was started with."""
+    return [Path(v) for v in (os.environ.get("DEVECO_SDK_HOME"), os.environ.get("OHOS_SDK_HOME")) if v]
+
+
+def hdc() -> Tool:
+    return which("hdc", "the HarmonyOS command-line tools (hdc in sdk/default/openharmony/toolchains) on PATH",
+                 *(sdk / "default" / "openharmony" / "toolchains" / "hdc" for sdk in deveco_sdk()))
+
+
+def deveco_emulator() -> Tool:
+    return which("Emulator", "DevEco Studio's emulator (its `Emulator` command line on PATH)")
+
+
 def free_port() -> int:
     """A port the kernel just handed out on loopback (the caller binds it right after)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -127,10 +127,23 @@ class HarmonyDeviceSpec(DeviceSpecBase):
 
     kind: Literal["harmony"] = "harmony"
     target: str
+    """hdc connect key: a USB serial, or `127.0.0.1:5555` for a DevEco emulator."""
     hdc_server: str | None = None
+    """`host:port` of a remote hdc server (`hdc -s`); None uses the local one."""
     emulator: str | None = None
     """Name of a DevEco emulator instance the harness may start and stop."""
     proxy: Literal["none", "wifi", "app"] = "none"
+    """How the app's traffic reaches the capture proxy: `wifi` — the device's Wi-Fi proxy is set (once, by
+    hand) to 127.0.0.1:`proxy_port`, which the harness maps to the run's proxy with `hdc rport`; `app` — the
+    app itself is configured to use that address; `none` — no capture (traffic articles are skipped)."""
+    proxy_port: Annotated[int, Field(ge=1, le=65535)] = 8888
+    frame_interval_s: Annotated[float, Field(ge=0.2, le=10)] = 1.0
+    """Screen recording takes a screenshot this often (HarmonyOS has no screen recorder hdc can drive)."""
+
+    @field_validator("hdc_server")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        return host_port(value)
 
 
 DeviceSpec = WebDeviceSpec | AndroidDeviceSpec | AvdDeviceSpec | HarmonyDeviceSpec

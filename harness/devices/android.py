@@ -24,6 +24,7 @@ from harness.devices import android_output as out
 from harness.devices.android_record import ScrcpyRecorder, ScreenrecordChain
 from harness.devices.appium_server import LocalAppium
 from harness.devices.emulators import AvdEmulator, EmulatorConsole, console_port
+from harness.devices.journal import Journal
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
 from harness.errors import AppIncompatible, DeviceError
 from harness.static.apk import read_apk
@@ -64,37 +65,6 @@ def ca_notes(api: int, facts: PackageFacts) -> list[str]:
     if api >= 34:
         notes.append("Android 14+：系统证书在 APEX（com.android.conscrypt）中，无法写入系统证书目录")
     return notes
-
-
-class Journal:
-    """What the harness changed on a device and must undo, on disk: a sweep killed mid-run leaves the
-    device's proxy set; the next sweep on that device undoes it first."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> dict[str, Any]:
-        try:
-            return dict(json.loads(self.path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return {}
-
-    def set(self, key: str, value: Any) -> None:
-        data = self.load()
-        data[key] = value
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data), encoding="utf-8")
-        temporary.replace(self.path)
-
-    def drop(self, key: str) -> None:
-        data = self.load()
-        if key in data:
-            data.pop(key)
-            if data:
-                self.path.write_text(json.dumps(data), encoding="utf-8")
-            else:
-                self.path.unlink(missing_ok=True)
 
 
 class AndroidDevice:

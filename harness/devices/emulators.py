@@ -163,3 +163,61 @@ def boot_completed(adb_client: Any, serial: str) -> bool:
     except Exception:  # not listed yet, offline while booting: keep waiting
         return False
 
+
+
+class DevEcoEmulator:
+    """A DevEco HarmonyOS emulator by instance name (`Emulator -hvd NAME`), waited for on hdc
+    (`bootevent.boot.completed`) and stopped again — only when the harness started it."""
+
+    def __init__(self, device_id: str, name: str, target: str, server: str | None, log_path: Path,
+                 boot_timeout: float = BOOT_TIMEOUT_S) -> None:
+        self.device_id = device_id
+        self.name = name
+        self.target = target
+        self.server = server
+        self.log_path = log_path
+        self.boot_timeout = boot_timeout
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Self:
+        from harness.devices.hdc import Hdc, list_targets
+
+        if list_targets(self.device_id, self.server).get(self.target) == "Connected":
+            return self  # already running: someone else's to stop
+        emulator = tools.deveco_emulator()
+        if emulator.path is None:
+            raise BackendUnavailable(self.device_id, f"the DevEco emulator is not installed: {emulator.install}")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen([emulator.path, "-hvd", self.name], stdout=log,
+                                             stderr=subprocess.STDOUT, start_new_session=True)
+        hdc = Hdc(self.device_id, self.target, self.server, timeout=15)
+        deadline = time.monotonic() + self.boot_timeout
+        try:
+            while time.monotonic() < deadline:
+                if self._process.poll() is not None:
+                    raise DeviceError(self.device_id, f"the DevEco emulator {self.name!r} exited "
+                                                      f"(code {self._process.returncode}); see {self.log_path}")
+                with contextlib.suppress(DeviceError):
+                    if (list_targets(self.device_id, self.server).get(self.target) == "Connected"
+                            and hdc.param("bootevent.boot.completed") == "true"):
+                        return self
+                time.sleep(2)
+            raise DeviceError(self.device_id, f"the DevEco emulator {self.name!r} did not boot in "
+                                              f"{self.boot_timeout:.0f} s")
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, 9)
+            process.wait(timeout=10)

@@ -136,7 +136,7 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-def _bounds(value: str) -> tuple[int, int, int, int]:
+def bounds_of(value: str) -> tuple[int, int, int, int]:
     found = _BOUNDS.match(value or "")
     return tuple(int(v) for v in found.groups()) if found else (0, 0, 0, 0)  # type: ignore[return-value]
 
@@ -184,7 +184,7 @@ def screen_from_layout(layout: dict[str, Any] | str, key: str = "") -> Screen:
         if attrs.get("bundleName") in SYSTEM_BUNDLES or attrs.get("visible") == "false":
             return
         kind = str(attrs.get("type", ""))
-        bounds = _bounds(str(attrs.get("bounds", "")))
+        bounds = bounds_of(str(attrs.get("bounds", "")))
         text = str(attrs.get("text", "")).strip()
         hint = str(attrs.get("hint", "") or attrs.get("description", "")).strip()
         tabbar = in_tabbar or kind in ("TabBar", "Tabs") or "tabbar" in str(attrs.get("id", "")).lower()

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness import tools
-from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec, DeviceSpecBase, WebDeviceSpec
+from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec, DeviceSpecBase, HarmonyDeviceSpec, WebDeviceSpec
 from harness.errors import DeviceError
 
 
@@ -100,7 +100,32 @@ def _avd(spec: DeviceSpecBase) -> Health:
                   {"avd": spec.avd, "emulator": emulator.path})
 
 
-CHECKS: dict[str, Callable[[DeviceSpecBase], Health]] = {"web": _web, "android": _android, "avd": _avd}
+def _harmony(spec: DeviceSpecBase) -> Health:
+    from harness.devices.harmony import check_target
+    from harness.devices.hdc import Hdc, list_targets
+
+    assert isinstance(spec, HarmonyDeviceSpec)
+    if spec.emulator and list_targets(spec.id, spec.hdc_server).get(spec.target) is None:
+        emulator = tools.deveco_emulator()
+        problems = [] if emulator.path else [f"the DevEco emulator is not installed: {emulator.install}"]
+        return Health(spec.id, spec.kind, not problems, "stopped" if not problems else "missing", problems,
+                      {"emulator": spec.emulator, "note": "started by the sweep"})
+    try:
+        check_target(spec)
+    except DeviceError as e:
+        message = str(e)
+        state = next((s for s in ("unauthorized", "offline") if f"is {s}" in message), "missing")
+        return Health(spec.id, spec.kind, False, state, [message])
+    hdc = Hdc(spec.id, spec.target, spec.hdc_server, timeout=20)
+    api, version = hdc.param("const.ohos.apiversion"), hdc.param("const.product.software.version")
+    facts = {"target": spec.target, "os": f"HarmonyOS {version} (API {api})",
+             "abi": hdc.param("const.product.cpu.abilist"), "proxy": spec.proxy}
+    problems = [] if spec.proxy != "none" else ["proxy: none — traffic articles will be skipped"]
+    return Health(spec.id, spec.kind, True, "ready" if not problems else "degraded", problems, facts)
+
+
+CHECKS: dict[str, Callable[[DeviceSpecBase], Health]] = {"web": _web, "android": _android, "avd": _avd,
+                                                         "harmony": _harmony}
 
 
 def health(spec: DeviceSpecBase) -> Health:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec, DeviceSpecBase, WebDeviceSpec
+from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec, DeviceSpecBase, HarmonyDeviceSpec, WebDeviceSpec
 from harness.devices.protocol import Device
 from harness.errors import BackendUnavailable
 
@@ -26,7 +26,15 @@ def _android(spec: DeviceSpecBase, work_dir: Path) -> Device:
     return AndroidDevice(spec, work_dir)
 
 
-BACKENDS: dict[str, Callable[[DeviceSpecBase, Path], Device]] = {"web": _web, "android": _android, "avd": _android}
+def _harmony(spec: DeviceSpecBase, work_dir: Path) -> Device:
+    from harness.devices.harmony import HarmonyDevice
+
+    assert isinstance(spec, HarmonyDeviceSpec)
+    return HarmonyDevice(spec, work_dir)
+
+
+BACKENDS: dict[str, Callable[[DeviceSpecBase, Path], Device]] = {
+    "web": _web, "android": _android, "avd": _android, "harmony": _harmony}
 
 
 def open_device(spec: DeviceSpecBase, work_dir: Path) -> Device:

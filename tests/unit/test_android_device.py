@@ -22,10 +22,11 @@ from harness import tools
 from harness.config.farm import AndroidDeviceSpec
 from harness.config.scenario import load_scenario
 from harness.devices import android as android_module
-from harness.devices.android import AndroidDevice, Journal, check_state
+from harness.devices.android import AndroidDevice, check_state
 from harness.devices.android_record import ScreenrecordChain
 from harness.devices.emulators import EmulatorConsole, console_port
 from harness.devices.health import health
+from harness.devices.journal import Journal
 from harness.devices.protocol import CRASHES_FILE, RunSetup
 from harness.errors import AppIncompatible, DeviceError
 from tests.fakes.adb_server import FakeAdbServer, FakeAndroid

@@ -43,7 +43,8 @@ def test_recheck_replays_recorded_observations(tmp_path: Path, data: Path) -> No
 def test_doctor_reports_the_web_backend(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["doctor"])
     out = capsys.readouterr().out
-    assert "web:" in out and "android:" in out and "no backend in this version yet" in out
+    assert "web:" in out and "android:" in out and "Frida does not support HarmonyOS NEXT" in out
+    assert "Android SDK (ANDROID_HOME)" in out and "appium + uiautomator2 driver" in out
     assert code in (cli.EXIT_OK, cli.EXIT_ERRORS)
 
 

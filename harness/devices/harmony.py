@@ -1,0 +1,373 @@
+"""HarmonyOS NEXT phones and DevEco emulators through hdc.
+
+Frida does not support HarmonyOS NEXT: runs rely on capture, UI and logs, and every run's notes say
+so. Entering the device starts the named DevEco emulator when asked (and stops only that), checks the
+target on hdc and reads the system's facts. Each run: static precheck of the .hap / .app, install,
+clean data, the proxy route (`hdc rport` to the capture proxy for the `wifi` / `app` methods), the
+canary photo, `aa start` of the main ability (from `bm dump -n`). UI from `uitest dumpLayout`, input
+through `uitest uiInput`; screenshots with `snapshot_display`; crashes from faultlogger, hilog kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import shlex
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from PIL import Image
+
+from harness.config.farm import HarmonyDeviceSpec
+from harness.devices import harmony_output as out
+from harness.devices.android_output import utc_offset
+from harness.devices.emulators import DevEcoEmulator
+from harness.devices.harmony_record import SnapshotRecorder
+from harness.devices.hdc import Hdc, list_targets
+from harness.devices.journal import Journal
+from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
+from harness.errors import AppIncompatible, DeviceError
+from harness.static.facts import DeviceFacts, PackageFacts, blocking, precheck
+from harness.static.hap import read_hap
+from harness.ui.tree import Screen, UiNode
+
+REMOTE = "/data/local/tmp"
+FAULTLOGS = "/data/log/faultlog/faultlogger"
+HILOG_LIMIT = 20 * 2**20
+PICKERS = ("com.huawei.hmos.photos", "com.ohos.photos", "com.huawei.hmos.filemanager", "com.ohos.filepicker")
+NO_FRIDA = "HarmonyOS NEXT：Frida 不支持，本次无运行时钩子；依据抓包、界面与日志判断"
+PROXY_NOTES = {
+    "wifi": "流量经设备 Wi-Fi 代理 127.0.0.1:{port}（hdc rport 到抓包代理）；HTTPS 内容需设备信任抓包 CA"
+            "（设置中手动安装，HarmonyOS NEXT 应用默认仅信任系统 CA）",
+    "app": "流量经应用自身配置的代理 127.0.0.1:{port}（hdc rport 到抓包代理）",
+}
+
+
+class HarmonyDevice:
+    def __init__(self, spec: HarmonyDeviceSpec, work_dir: Path) -> None:
+        self.spec = spec
+        self.work_dir = work_dir
+        self.hdc = Hdc(spec.id, spec.target, spec.hdc_server)
+        self.journal = Journal(Path.home() / ".cache" / "fingertip" / "journal" / f"{spec.id}.json")
+        self.params: dict[str, str] = {}
+        self.size = (0, 0)
+        self._stack = contextlib.ExitStack()
+        self._recorder: SnapshotRecorder | None = None
+        self._facts: dict[Path, PackageFacts] = {}
+        self._installed: set[str] = set()
+        self._run: dict[str, Any] = {}
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"fingertip-{spec.id}-"))
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def __repr__(self) -> str:
+        return f"<HarmonyDevice {self.id} {self.spec.target}>"
+
+    # ── device lifetime ────────────────────────────────────────────────────────────────────
+    def __enter__(self) -> HarmonyDevice:
+        try:
+            if self.spec.emulator:
+                self._stack.enter_context(DevEcoEmulator(self.id, self.spec.emulator, self.spec.target,
+                                                         self.spec.hdc_server, self.work_dir / f"deveco-{self.id}.log"))
+            check_target(self.spec)
+            for name in ("const.ohos.apiversion", "const.product.software.version", "const.product.model",
+                         "const.product.cpu.abilist", "const.ohos.fullname", "bootevent.boot.completed"):
+                self.params[name] = self.hdc.param(name)
+            if self.params["bootevent.boot.completed"] != "true":
+                raise DeviceError(self.id, f"{self.spec.target} has not finished booting (bootevent.boot.completed "
+                                           f"= {self.params['bootevent.boot.completed']!r})")
+            self.size = self._screen_size()
+            self._undo_journal()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+        self._stack.close()
+
+    @property
+    def api(self) -> int:
+        value = self.params.get("const.ohos.apiversion", "")
+        return int(value) if value.isdigit() else 0
+
+    @property
+    def abis(self) -> tuple[str, ...]:
+        return tuple(a for a in self.params.get("const.product.cpu.abilist", "").split(",") if a)
+
+    def describe(self) -> dict[str, Any]:
+        version = self.params.get("const.product.software.version") or self.params.get("const.ohos.fullname", "")
+        return {"platform": "harmony", "os": f"HarmonyOS {version} (API {self.api})".replace("  ", " "),
+                "labels": list(self.spec.labels), "target": self.spec.target,
+                "model": self.params.get("const.product.model", ""), "abis": list(self.abis),
+                "emulator": self.spec.emulator is not None or self.spec.target.startswith("127.0.0.1:"),
+                "screen": f"{self.size[0]}x{self.size[1]}", "hooks": "none (Frida does not support HarmonyOS NEXT)",
+                "video": f"screenshots every {self.spec.frame_interval_s:g} s"}
+
+    def _screen_size(self) -> tuple[int, int]:
+        layout = self._layout()
+        bounds = out.bounds_of(str(layout.get("attributes", {}).get("bounds", "")))
+        return bounds[2] - bounds[0], bounds[3] - bounds[1]
+
+    # ── recording ──────────────────────────────────────────────────────────────────────────
+    def start_recording(self, path: Path) -> None:
+        self._recorder = SnapshotRecorder(self.hdc, self.size, self.spec.frame_interval_s)
+        self._recorder.start(path)
+
+    def stop_recording(self) -> VideoInfo | None:
+        recorder, self._recorder = self._recorder, None
+        return recorder.stop() if recorder else None
+
+    # ── one run ────────────────────────────────────────────────────────────────────────────
+    def package_facts(self, path: Path) -> PackageFacts:
+        if path not in self._facts:
+            self._facts[path] = read_hap(path)
+        return self._facts[path]
+
+    def launch(self, setup: RunSetup) -> LaunchInfo:
+        package = setup.scenario.entry_path()
+        facts = self.package_facts(package)
+        refused = blocking(precheck(facts, DeviceFacts(self.api, self.abis, self.describe()["os"])))
+        if refused:
+            raise AppIncompatible(self.id, "；".join(i.message for i in refused), reason=refused[0].code)
+        self._install(package, facts)
+        bundle = facts.package
+        module, ability = out.main_ability(out.bundle_info(self.hdc.shell(f"bm dump -n {bundle}"))) or (
+            str(facts.extra.get("module", "")), facts.launcher or "")
+        if not ability:
+            raise DeviceError(self.id, f"{package.name}: no main ability in bm dump or module.json")
+        self._run = {"bundle": bundle, "setup": setup, "ability": ability, "module": module,
+                     "since": self._device_clock(), "files": []}
+        self.hdc.shell(f"aa force-stop {bundle}")
+        self.hdc.shell(f"bm clean -n {bundle} -d")
+        notes = [NO_FRIDA, "位置金丝雀：HarmonyOS 无可由 hdc 设置的模拟定位，位置上报依据应用自身数据判断"]
+        capture, capture_note = self._route(setup.proxy_url)
+        notes.append(capture_note)
+        notes += self._plant_photo(setup)
+        self.hdc.shell("power-shell wakeup")
+        started = time.time()
+        output = self.hdc.shell(f"aa start -a {ability} -b {bundle}" + (f" -m {module}" if module else ""))
+        if "successfully" not in output:
+            raise DeviceError(self.id, f"aa start {bundle}/{ability}: {output.strip()[:300]}", output)
+        launch_ms = self._wait_foreground(bundle, started)
+        notes.append("启动耗时：从 aa start 到应用在前台（轮询 aa dump -l，近似值）")
+        return LaunchInfo(started=started, launch_ms=launch_ms, notes=notes, capture=capture,
+                          capture_note="" if capture else capture_note)
+
+    def _install(self, package: Path, facts: PackageFacts) -> None:
+        key = f"{package}:{package.stat().st_mtime_ns}"
+        if key in self._installed:
+            return
+        outcome = out.parse_install(self.hdc.run("install", "-r", str(package), timeout=300))
+        if not outcome.ok and out.SIGNATURE_CLASH in outcome.message:  # another signature: start clean
+            self.hdc.run("uninstall", facts.package)
+            outcome = out.parse_install(self.hdc.run("install", "-r", str(package), timeout=300))
+        if out.incompatible(outcome):
+            raise AppIncompatible(self.id, f"安装失败 {outcome.reason}: {outcome.message}", reason=outcome.reason)
+        if not outcome.ok:
+            raise DeviceError(self.id, f"install {package.name} failed: {outcome.reason} {outcome.message}".strip())
+        self._installed.add(key)
+
+    def uninstall(self, bundle: str) -> None:
+        self.hdc.run("uninstall", bundle)
+        self._installed.clear()
+
+    def _device_clock(self) -> float:
+        value = self.hdc.shell("date +%s").strip()
+        return float(value) if value.isdigit() else time.time()
+
+    def _wait_foreground(self, bundle: str, started: float, timeout: float = 30) -> float | None:
+        while time.time() - started < timeout:
+            if any(b == bundle for b, _ in out.foreground_abilities(self.hdc.shell("aa dump -l"))):
+                return round((time.time() - started) * 1000, 1)
+            time.sleep(0.2)
+        return None
+
+    # ── traffic ────────────────────────────────────────────────────────────────────────────
+    def _route(self, proxy_url: str) -> tuple[bool, str]:
+        if self.spec.proxy == "none":
+            return False, "未配置代理（farm: proxy: none），流量未抓包"
+        host_port = int(urlsplit(proxy_url).port or 0)
+        self.hdc.rport(self.spec.proxy_port, host_port)
+        self.journal.set("rport", [self.spec.proxy_port, host_port])
+        return True, PROXY_NOTES[self.spec.proxy].format(port=self.spec.proxy_port)
+
+    def _unroute(self) -> None:
+        ports = self.journal.load().get("rport")
+        if ports:
+            with contextlib.suppress(DeviceError):
+                self.hdc.rport_remove(int(ports[0]), int(ports[1]))
+            self.journal.drop("rport")
+
+    def _undo_journal(self) -> None:
+        self._unroute()
+        for remote in self.journal.load().get("files", []):
+            with contextlib.suppress(DeviceError):
+                self.hdc.shell(f"rm -f {shlex.quote(remote)}")
+        self.journal.drop("files")
+
+    # ── canaries ───────────────────────────────────────────────────────────────────────────
+    def _plant_photo(self, setup: RunSetup) -> list[str]:
+        remote = f"{REMOTE}/fingertip-canary-{self.id}.jpg"
+        self.hdc.send(setup.canary_photo, remote)
+        self.journal.set("files", [remote])
+        self._run["files"].append(remote)
+        output = self.hdc.shell(f"mediatool send {remote}")
+        if "fail" in output.lower() or "not found" in output.lower():
+            return [f"金丝雀照片未能加入图库（mediatool send：{output.strip()[:120]}）"]
+        return ["金丝雀照片已加入图库（mediatool send）"]
+
+    # ── end of a run ───────────────────────────────────────────────────────────────────────
+    def finish(self) -> None:
+        run, self._run = self._run, {}
+        if not run:
+            return
+        try:
+            self.hdc.shell(f"aa force-stop {run['bundle']}")
+            self._collect_logs(run)
+        finally:
+            self._unroute()
+            for remote in run["files"]:
+                with contextlib.suppress(DeviceError):
+                    self.hdc.shell(f"rm -f {remote}")
+            self.journal.drop("files")
+
+    def _collect_logs(self, run: dict[str, Any]) -> None:
+        setup: RunSetup = run["setup"]
+        bundle, since = run["bundle"], run["since"]
+        offset = time.time() - self._device_clock()
+        hilog = self.hdc.shell("hilog -x", timeout=120)
+        (setup.run_dir / "hilog.txt").write_text(hilog[-HILOG_LIMIT:], encoding="utf-8")
+        zone = utc_offset(self.hdc.shell("date +%z"))
+        crashes = []
+        for name in self.hdc.shell(f"ls {FAULTLOGS}").split():
+            if bundle not in name:
+                continue
+            crash = out.faultlog_crash(name, self.hdc.shell(f"cat {FAULTLOGS}/{name}"), bundle, since, zone)
+            if crash is not None:
+                crashes.append(crash)
+        with open(setup.run_dir / CRASHES_FILE, "w", encoding="utf-8") as sink:
+            for crash in sorted(crashes, key=lambda c: c.t or 0):
+                record = crash.to_dict()
+                record["t"] = crash.t + offset if crash.t is not None else None
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def alive(self) -> bool:
+        bundle = self._run.get("bundle")
+        if not bundle:
+            return False
+        try:
+            return bool(self.hdc.shell(f"pidof {bundle}").strip())
+        except DeviceError:
+            return False
+
+    def metrics(self) -> dict[str, float]:
+        return {}  # hidumper's memory figures need root on user builds: none read here
+
+    # ── UI (uitest) ────────────────────────────────────────────────────────────────────────
+    def _layout(self) -> dict[str, Any]:
+        remote = f"{REMOTE}/fingertip-{self.id}-layout-{secrets.token_hex(3)}.json"
+        local = self._scratch / "layout.json"
+        self.hdc.shell("power-shell wakeup")  # a dark screen dumps an empty tree
+        self.hdc.shell(f"uitest dumpLayout -p {remote}")
+        try:
+            self.hdc.recv(remote, local)
+        finally:
+            self.hdc.shell(f"rm -f {remote}")
+        try:
+            data = json.loads(local.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise DeviceError(self.id, f"uitest dumpLayout wrote no JSON: {e}") from e
+        return data if isinstance(data, dict) else {}
+
+    def settle(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        previous: dict[str, Any] | None = None
+        while time.monotonic() < deadline:
+            current = self._layout()
+            if current == previous:
+                return
+            previous = current
+            time.sleep(0.3)
+
+    def screen(self) -> Screen:
+        layout = self._layout()
+        key = out.layout_key(layout)
+        if not key:
+            front = out.foreground_abilities(self.hdc.shell("aa dump -l"))
+            key = f"{front[0][0]}/{front[0][1]}" if front else "?"
+        return out.screen_from_layout(layout, key)
+
+    @staticmethod
+    def _centre(node: UiNode) -> tuple[int, int]:
+        x1, y1, x2, y2 = node.bounds
+        return (x1 + x2) // 2, (y1 + y2) // 2
+
+    def tap(self, node: UiNode) -> None:
+        x, y = self._centre(node)
+        self.hdc.shell(f"uitest uiInput click {x} {y}")
+
+    def type_text(self, node: UiNode, text: str) -> None:
+        x, y = self._centre(node)
+        self.hdc.shell(f"uitest uiInput inputText {x} {y} {shlex.quote(text)}")
+
+    def choose_file(self, node: UiNode, path: Path) -> None:
+        """Open the app's picker and choose the canary photo added to the gallery."""
+        self.tap(node)
+        self.settle(5)
+        picker = self.screen()
+        if not picker.key.startswith(PICKERS):
+            raise DeviceError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
+        wanted = [n for n in picker.nodes if "fingertip-canary" in n.label or "fingertip-canary" in n.hint]
+        if not wanted:
+            raise DeviceError(self.id, f"the picker {picker.key} does not show the canary photo")
+        self.tap(wanted[0])
+
+    def back(self) -> None:
+        self.hdc.shell("uitest uiInput keyEvent Back")
+
+    def home(self) -> None:
+        bundle, ability, module = (self._run.get(k) for k in ("bundle", "ability", "module"))
+        if not bundle:
+            raise DeviceError(self.id, "no app is running")
+        self.hdc.shell(f"aa force-stop {bundle}")
+        output = self.hdc.shell(f"aa start -a {ability} -b {bundle}" + (f" -m {module}" if module else ""))
+        if "successfully" not in output:
+            raise DeviceError(self.id, f"could not return to {bundle}/{ability}: {output.strip()[:200]}")
+
+    def screenshot(self, path: Path) -> Path:
+        remote = f"{REMOTE}/fingertip-{self.id}-shot-{secrets.token_hex(4)}.jpeg"  # a new name each time
+        local = self._scratch / "shot.jpeg"
+        self.hdc.shell(f"snapshot_display -f {remote}")
+        try:
+            self.hdc.recv(remote, local)
+        finally:
+            self.hdc.shell(f"rm -f {remote}")
+        try:
+            with Image.open(local) as image:
+                image.convert("RGB").save(path)
+        except OSError as e:
+            raise DeviceError(self.id, f"snapshot_display gave no picture: {e}") from e
+        return path
+
+
+def check_target(spec: HarmonyDeviceSpec) -> None:
+    """The target is connected on hdc, or a DeviceError that says what to do about it."""
+    targets = list_targets(spec.id, spec.hdc_server)
+    state = targets.get(spec.target)
+    where = f"the hdc server at {spec.hdc_server}" if spec.hdc_server else "the local hdc server"
+    advice = {
+        None: f"{spec.target} is not listed by {where} (listed: {', '.join(targets) or 'none'}); "
+              f"for TCP targets run `hdc tconn {spec.target}`",
+        "Offline": f"{spec.target} is offline: reconnect it, or restart the emulator",
+        "Unauthorized": f"{spec.target} is unauthorized: allow USB debugging on the device",
+    }
+    if state != "Connected":
+        raise DeviceError(spec.id, advice.get(state, f"{spec.target} is {state}"))

@@ -1,0 +1,220 @@
+"""The HarmonyOS backend through a fake `hdc` executable speaking hdc's command line (tests/fakes/bin/hdc),
+with a HAP built here. Nothing here is a HarmonyOS device: the fake answers in HarmonyOS's formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from harness.config.farm import HarmonyDeviceSpec
+from harness.config.scenario import load_scenario
+from harness.devices import harmony as harmony_module
+from harness.devices.harmony import HarmonyDevice
+from harness.devices.health import health
+from harness.errors import AppIncompatible, DeviceError
+from harness.reports.results import judge
+from harness.run import execute_run
+from harness.session import checks_for
+from tests.fakes.hap_build import HapSpec, build_hap
+
+FAKES = Path(__file__).resolve().parents[1] / "fakes"
+DATA = Path(__file__).resolve().parents[1] / "data" / "harmony"
+BUNDLE = "com.fingertip.harmony"
+PARAMS = {"const.ohos.apiversion": "12", "const.product.software.version": "5.0.0.102",
+          "const.product.model": "emulator", "const.product.cpu.abilist": "arm64-v8a",
+          "const.ohos.fullname": "OpenHarmony-5.0.0.102", "bootevent.boot.completed": "true"}
+
+
+class FakeHdc:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return dict(json.loads((self.home / "state.json").read_text(encoding="utf-8")))
+
+    def update(self, **changes: Any) -> None:
+        state = self.state
+        state.update(changes)
+        (self.home / "state.json").write_text(json.dumps(state), encoding="utf-8")
+
+    def commands(self) -> list[str]:
+        return [" ".join(c) for c in self.state["commands"]]
+
+
+@pytest.fixture
+def hdc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHdc]:
+    home = tmp_path / "hdc"
+    faults = home / "device" / "data" / "log" / "faultlog" / "faultlogger"
+    faults.mkdir(parents=True)
+    for name in ("jscrash-com.fingertip.harmony-20020100-20261123101502.log",
+                 "appfreeze-com.fingertip.harmony-20020100-20261123101610.log",
+                 "cppcrash-com.other.app-20020200-20261123090000123.log"):
+        shutil.copy(DATA / name, faults / name)
+    Image.new("RGB", (126, 272), "white").save(home / "frame.jpeg")
+    (home / "state.json").write_text(json.dumps({
+        "targets": {"127.0.0.1:5555": "Connected", "FMR0223C13000649": "Offline", "3TR0224A15004411": "Unauthorized"},
+        "params": PARAMS, "device_epoch": 1795400000}), encoding="utf-8")
+    monkeypatch.setenv("FAKE_HDC_HOME", str(home))
+    monkeypatch.setenv("PATH", f"{FAKES / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setattr(harmony_module.Path, "home", classmethod(lambda cls: tmp_path / "user"))
+    yield FakeHdc(home)
+
+
+def spec(proxy: str = "app", target: str = "127.0.0.1:5555", **extra: Any) -> HarmonyDeviceSpec:
+    return HarmonyDeviceSpec(id="harmony-emu", target=target, proxy=proxy, frame_interval_s=0.3,  # type: ignore[arg-type]
+                             **extra)
+
+
+def scenario(folder: Path, hap: Path, extra: str = "") -> Any:
+    (folder / "app.yaml").write_text(
+        f"id: hm\nname: 鸿蒙样例\nplatform: harmony\nentry: {hap}\nhosts:\n  api.example.gov.cn: [127.0.0.1]\n"
+        "explore: {budget_s: 3, max_actions: 4, settle_s: 0, dwell_s: 0}\nipv6: {only_pass_s: 0}\n" + extra,
+        encoding="utf-8")
+    return load_scenario(folder / "app.yaml")
+
+
+def test_a_run_installs_routes_launches_and_keeps_crashes_screens_and_video(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    with HarmonyDevice(spec(hdc_server="127.0.0.1:8710"), tmp_path / "work") as device:
+        assert device.describe()["os"] == "HarmonyOS 5.0.0.102 (API 12)"
+        observations = execute_run(scenario(tmp_path, hap), device, tmp_path / "sweep", "s1")
+    commands = hdc.commands()
+    assert any(c.startswith(f"-s 127.0.0.1:8710 -t 127.0.0.1:5555 install -r {hap}") for c in commands)
+    assert any(c.endswith(f"bm clean -n {BUNDLE} -d") for c in commands)
+    assert any(c.endswith(f"aa start -a EntryAbility -b {BUNDLE} -m entry") for c in commands)
+    assert any(c.startswith("-s 127.0.0.1:8710 -t 127.0.0.1:5555 rport tcp:8888 tcp:") for c in commands)
+    assert hdc.state["rports"] == []  # removed again
+    assert observations.capture
+    assert observations.launch_ms is not None
+    assert [c["kind"] for c in observations.crashes] == ["crash", "anr"]
+    assert observations.crashes[0]["summary"] == "TypeError: Cannot read property latitude of undefined"
+    assert any("Frida 不支持" in n for n in observations.notes)
+    assert observations.screens[0].as_screen().key == f"{BUNDLE}/EntryAbility#pages/Complaint"
+    assert any(i[0] == "click" for i in hdc.state.get("inputs", []))
+    assert observations.video is not None
+    assert (tmp_path / "sweep" / "runs" / "hm@harmony-emu" / "video.mp4").stat().st_size > 0
+    assert (tmp_path / "sweep" / "runs" / "hm@harmony-emu" / "hilog.txt").read_text().startswith("11-23")
+    assert "13812345678" not in observations.model_dump_json()
+    assert BUNDLE not in hdc.state["running"]
+
+
+def test_without_a_proxy_route_the_traffic_articles_are_skipped_saying_why(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    app = scenario(tmp_path, hap)
+    with HarmonyDevice(spec(proxy="none"), tmp_path / "work") as device:
+        observations = execute_run(app, device, tmp_path / "sweep", "s1")
+    assert not observations.capture
+    records = {r["check"]: r for r in judge(observations, checks_for(app), "runs/hm@harmony-emu")}
+    for name in ("uploads", "ipv6", "complaint", "mandatory-features"):
+        assert records[name]["verdict"] == "skip", name
+        assert "未经抓包代理" in records[name]["summary"]
+    assert records["monitoring"]["verdict"] == "fail"  # the faultlogger crash
+    assert not any("rport" in c for c in hdc.commands())
+
+
+def test_the_precheck_and_install_failures(tmp_path: Path, hdc: FakeHdc) -> None:
+    newer = build_hap(HapSpec(bundle="com.fingertip.newer", min_api=14), tmp_path)
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        with pytest.raises(AppIncompatible, match="最低 API 14 高于设备的 API 12"):
+            execute_run(scenario(tmp_path, newer), device, tmp_path / "sweep", "s1")
+        assert not any(" install " in c for c in hdc.commands())
+        hdc.update(install_outputs=["install_api.txt"])
+        with pytest.raises(AppIncompatible, match="9568273"):
+            execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s2")
+        hdc.update(install_outputs=["install_nosign.txt"])
+        with pytest.raises(DeviceError, match="no signature file"):
+            execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s3")
+
+
+def test_another_signature_is_uninstalled_first(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    hdc.update(install_outputs=["install_sign.txt"])
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        execute_run(scenario(tmp_path, hap), device, tmp_path / "sweep", "s1")
+    commands = hdc.commands()
+    assert sum(1 for c in commands if " install -r " in c) == 2
+    assert any(c.endswith(f"uninstall {BUNDLE}") for c in commands)
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("FMR0223C13000649", "is offline"),
+    ("3TR0224A15004411", "allow USB debugging"),
+    ("192.168.1.9:5555", r"not listed by the local hdc server .*hdc tconn 192.168.1.9:5555"),
+])
+def test_target_states_say_what_to_do(tmp_path: Path, hdc: FakeHdc, target: str, message: str) -> None:
+    with pytest.raises(DeviceError, match=message):
+        HarmonyDevice(spec(target=target), tmp_path).__enter__()
+    assert health(spec(target=target)).ok is False
+
+
+def test_a_target_still_booting_is_refused(tmp_path: Path, hdc: FakeHdc) -> None:
+    hdc.update(params={**PARAMS, "bootevent.boot.completed": "false"})
+    with pytest.raises(DeviceError, match="has not finished booting"):
+        HarmonyDevice(spec(), tmp_path).__enter__()
+
+
+def test_a_sweep_killed_mid_run_has_its_reverse_port_removed_next_time(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    app = scenario(tmp_path, hap)
+    device = HarmonyDevice(spec(), tmp_path / "work").__enter__()
+    setup_dir = tmp_path / "run"
+    setup_dir.mkdir()
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (8, 8)).save(photo)
+    from harness.devices.protocol import RunSetup
+
+    device.launch(RunSetup(scenario=app, run_dir=setup_dir, proxy_url="http://127.0.0.1:18081", ca_spki="x",
+                           ca_cert=tmp_path / "ca.pem", canary_photo=photo))
+    assert hdc.state["rports"] == ["tcp:8888 tcp:18081"]
+    # the harness dies here; the next sweep opens the device
+    with HarmonyDevice(spec(), tmp_path / "work"):
+        assert hdc.state["rports"] == []
+    assert not (Path(hdc.home) / "device" / "data" / "local" / "tmp" / "fingertip-canary-harmony-emu.jpg").exists()
+
+
+def test_a_sweep_with_a_harmony_farm_entry_keeps_the_output_contract(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    scenario(scenarios, hap)
+    farm = tmp_path / "farm.yaml"
+    farm.write_text("devices:\n  - id: harmony-emu\n    kind: harmony\n    target: 127.0.0.1:5555\n    proxy: app\n"
+                    "    frame_interval_s: 0.5\n    labels: ['os:harmony-next']\n", encoding="utf-8")
+    fingertip = Path(sys.executable).with_name("fingertip")
+    result = subprocess.run([str(fingertip), "sweep", "--farm", str(farm), "--scenarios", str(scenarios), "--out",
+                             str(tmp_path / "reports")], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "HOME": str(tmp_path / "user")})
+    assert result.returncode in (0, 3), result.stdout[-3000:] + result.stderr[-3000:]
+    records = json.loads((tmp_path / "reports" / "latest" / "results.json").read_text(encoding="utf-8"))
+    assert {r["article"] for r in records} == {"5", "14(2)", "14(4)", "16-compat", "16-ipv6", "17", "18"}
+    assert {(r["app"], r["device"], r["platform"]) for r in records} == {("hm", "harmony-emu", "harmony")}
+    assert all(r["verdict"] != "error" for r in records), [r["summary"] for r in records if r["verdict"] == "error"]
+    assert (tmp_path / "reports" / "latest" / "junit.xml").is_file()
+
+
+def test_a_deveco_emulator_is_started_waited_for_and_stopped(tmp_path: Path, hdc: FakeHdc) -> None:
+    hdc.update(targets={})
+    with HarmonyDevice(spec(emulator="Mate60-API12"), tmp_path / "work") as device:
+        assert device.api == 12
+        assert hdc.state["targets"] == {"127.0.0.1:5555": "Connected"}
+    log = (hdc.home / "emulator.log").read_text().splitlines()
+    assert log == ["-hvd Mate60-API12", "stopped"]
+    assert hdc.state["targets"] == {}
+
+
+def test_a_running_emulator_is_used_and_left_running(tmp_path: Path, hdc: FakeHdc) -> None:
+    with HarmonyDevice(spec(emulator="Mate60-API12"), tmp_path / "work"):
+        pass
+    assert not (hdc.home / "emulator.log").exists()  # not started, so not stopped either
+    assert hdc.state["targets"]["127.0.0.1:5555"] == "Connected"
