@@ -10,6 +10,7 @@ import contextlib
 import json
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,21 @@ class RunPaths:
         return self.root / "device_hooks.jsonl"
 
 
+class Stopwatch:
+    """Seconds per phase of a run (observations.timing.phases): where a cell's wall time goes."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = round(self.phases.get(name, 0.0) + time.perf_counter() - started, 3)
+
+
 def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
     """Where the proxy connects each host: a bundled sample's ports, or the app's own port (None)."""
     if sample is not None:
@@ -81,29 +97,36 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
     walk = Walk()
     video: VideoInfo | None = None
     device_s = 0.0
+    clock = Stopwatch()
     with contextlib.ExitStack() as stack:
-        sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
-        addresses = address_map(scenario, sample)
-        proxy = stack.enter_context(CaptureProxy(
-            paths.root, confdir, addresses, upstream_ca=scenario.upstream_ca, canary_text=observations.canary_text,
-            allow_submission=scenario.complaint.allow_real_submission))
-        photo = make_canary_photo(paths.root / "canaries", f"{scenario.id}@{device.id}:{observations.started:.0f}")
-        observations.canary_photo_hash = dhash(photo.read_bytes())
+        with clock.phase("servers"):
+            sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
+            addresses = address_map(scenario, sample)
+            proxy = stack.enter_context(CaptureProxy(
+                paths.root, confdir, addresses, upstream_ca=scenario.upstream_ca,
+                canary_text=observations.canary_text, allow_submission=scenario.complaint.allow_real_submission))
+            photo = make_canary_photo(paths.root / "canaries",
+                                      f"{scenario.id}@{device.id}:{observations.started:.0f}")
+            observations.canary_photo_hash = dhash(photo.read_bytes())
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
                          ca_spki=ca_spki_hash(confdir), ca_cert=confdir / "mitmproxy-ca-cert.pem",
                          canary_photo=photo, device_hooks=paths.device_hooks)
         try:
-            device.start_recording(paths.video)
+            with clock.phase("recording_start"):
+                device.start_recording(paths.video)
             launch_started = time.perf_counter()
-            launch = device.launch(setup)
+            with clock.phase("launch"):
+                launch = device.launch(setup)
             device_s = time.perf_counter() - launch_started
             observations.launch_ms = launch.launch_ms
             observations.notes = list(launch.notes)
             observations.capture, observations.capture_note = launch.capture, launch.capture_note
             explorer = Explorer(device, scenario.explore, photo, paths.shots, canary_text=observations.canary_text)
             walk = explorer.walk
-            explorer.run(scenario.steps)
-            time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself
+            with clock.phase("explore"):
+                explorer.run(scenario.steps)
+            with clock.phase("dwell"):
+                time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself
             device_s += walk.waited_s + scenario.explore.dwell_s
             observations.alive_at_end = device.alive()
             if observations.alive_at_end:
@@ -111,23 +134,27 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             if not proxy.alive():
                 walk.problems.append("the capture proxy stopped during the run: flows after that are missing")
         finally:
-            device.finish()
-            try:
-                video = device.stop_recording()
-            except FingertipError as e:  # a run without its video must say so in the report
-                walk.problems.append(f"screen recording lost: {e}")
-            proxy.stop()
+            with clock.phase("restore"):
+                device.finish()
+                try:
+                    video = device.stop_recording()
+                except FingertipError as e:  # a run without its video must say so in the report
+                    walk.problems.append(f"screen recording lost: {e}")
+                proxy.stop()
             observations.ended = time.time()
-            _collect(observations, proxy, walk, video, paths, masked)
+            with clock.phase("collect"):
+                _collect(observations, proxy, walk, video, paths, masked)
         # While the app's servers are still up: its hosts over IPv4 and over IPv6 …
-        observations.ipv6_hosts = [p.to_dict() for p in probe(observations.app_flows(), addresses,
-                                                              scenario.upstream_ca, scenario.ipv6.resolver)]
+        with clock.phase("ipv6_probe"):
+            observations.ipv6_hosts = [p.to_dict() for p in probe(observations.app_flows(), addresses,
+                                                                  scenario.upstream_ca, scenario.ipv6.resolver)]
         # … and the app itself with IPv6-only upstream connections.
         if scenario.ipv6.only_pass_s > 0:
-            observations.ipv6_only = ipv6_only_pass(scenario, device, paths, confdir, addresses, photo)
+            with clock.phase("ipv6_only"):
+                observations.ipv6_only = ipv6_only_pass(scenario, device, paths, confdir, addresses, photo)
             device_s += observations.ipv6_only.pop("device_s")
         observations.timing = {"wall_s": round(time.time() - observations.started, 2),
-                               "device_s": round(device_s, 2)}
+                               "device_s": round(device_s, 2), "phases": clock.phases}
         observations.save(paths.root)
     return observations
 

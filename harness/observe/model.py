@@ -85,8 +85,9 @@ class Observations(BaseModel):
     ipv6_hosts: list[dict[str, Any]] = Field(default_factory=list)
     """Per host the app contacted: AAAA present, and its GETs answered alike over IPv4 and IPv6."""
     ipv6_policy: dict[str, Any] = Field(default_factory=dict)
-    timing: dict[str, float] = Field(default_factory=dict)
-    """wall_s (the whole cell) and device_s (launch, waiting for the app, dwell): harness overhead."""
+    timing: dict[str, Any] = Field(default_factory=dict)
+    """wall_s (the whole cell), device_s (launch, waiting for the app, dwell): harness overhead; phases:
+    seconds per step of the run (servers, launch, explore, dwell, restore, collect, ipv6_probe, ipv6_only)."""
     ipv6_only: dict[str, Any] | None = None
     """The IPv6-only pass: requests, failed requests (and the screen they broke), failing hosts."""
     video: VideoRef | None = None
