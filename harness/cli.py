@@ -160,7 +160,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         cell_dir = path.parent.relative_to(sweep_dir).as_posix()
         checks = [c for c in CHECKS.values() if observations.platform in c.platforms]
         write_cell(path.parent, judge(observations, checks, cell_dir))
-    print_summary(write_reports(sweep_dir))
+    print_summary(write_reports(sweep_dir, rebuild_pages=True))
     return EXIT_OK
 
 
@@ -171,7 +171,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (sweep_dir / "runs").is_dir():
         console.print(f"[red]{sweep_dir}: not a sweep folder (no runs/)[/red]")
         return EXIT_USAGE
-    print_summary(write_reports(sweep_dir))
+    print_summary(write_reports(sweep_dir, rebuild_pages=True))
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ from harness.devices.protocol import Device
 from harness.devices.registry import PLATFORM_OF_KIND, open_device
 from harness.errors import AppIncompatible, BackendUnavailable, FingertipError
 from harness.reports.results import judge, missing_record, write_cell
+from harness.reports.run_page import write_run_pages
 from harness.run import RunPaths, execute_run
 
 log = logging.getLogger("fingertip")
@@ -107,6 +108,7 @@ class SweepSession:
         else:
             records = {r["check"]: r for r in judge(observations, checks, cell_dir)}
         write_cell(paths.root, list(records.values()))
+        write_run_pages(self.sweep_dir, list(records.values()))  # reviewers can open it while the sweep goes on
         return records
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from harness.reports.results import write_atomic
 VERDICT_ZH = {"pass": "通过", "fail": "不通过", "review": "待审核", "error": "出错", "skip": "跳过"}
 
 # Every string here may come from the app under test: escape everything.
-_env = Environment(loader=PackageLoader("harness.reports", "templates"), autoescape=True)
+environment = Environment(loader=PackageLoader("harness.reports", "templates"), autoescape=True)
 
 
 def render_index(records: list[dict[str, Any]], sweep_id: str) -> str:
@@ -22,7 +22,7 @@ def render_index(records: list[dict[str, Any]], sweep_id: str) -> str:
     for record in records:
         runs[(record["app"], record["device"])].append(record)
     articles = [a for a in ARTICLES if any(r["article"] == a for r in records)]
-    return _env.get_template("index.html.j2").render(
+    return environment.get_template("index.html.j2").render(
         sweep_id=sweep_id, runs=runs, articles=articles, verdict_zh=VERDICT_ZH, compat=compat_matrix(records),
         article_label=ARTICLE_LABEL,
         totals={v: sum(r["verdict"] == v for r in records) for v in VERDICT_ZH},

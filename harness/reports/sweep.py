@@ -10,12 +10,14 @@ from typing import Any
 from harness.reports.html import write_index
 from harness.reports.junit import write_junit
 from harness.reports.results import gather, write_atomic
+from harness.reports.run_page import write_run_pages
 
 
-def write_reports(sweep_dir: Path) -> list[dict[str, Any]]:
+def write_reports(sweep_dir: Path, rebuild_pages: bool = False) -> list[dict[str, Any]]:
     records = gather(sweep_dir)
     write_atomic(sweep_dir / "results.json", json.dumps(records, ensure_ascii=False, indent=1))
     write_junit(records, sweep_dir / "junit.xml", name=f"fingertip.{sweep_dir.name}")
+    write_run_pages(sweep_dir, records, force=rebuild_pages)
     write_index(records, sweep_dir, sweep_dir.name)
     point_latest(sweep_dir)
     return records
