@@ -57,8 +57,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not scenarios:
         console.print(f"[red]no scenarios in {', '.join(args.scenarios)}[/red]")
         return EXIT_USAGE
-    sweep_dir = Path(args.out).resolve() / (time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2))
-    console.print(f"指尖 Fingertip: {len(scenarios)} apps × {len(farm.devices)} devices → {sweep_dir}")
+    if args.resume:
+        sweep_dir = resumed_sweep(Path(args.out), args.resume)
+        if sweep_dir is None:
+            console.print(f"[red]--resume {args.resume}: no sweep folder with runs/ there[/red]")
+            return EXIT_USAGE
+    else:
+        sweep_dir = Path(args.out).resolve() / (time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2))
+    console.print(f"指尖 Fingertip: {len(scenarios)} apps × {len(farm.devices)} devices → {sweep_dir}"
+                  + ("（续跑）" if args.resume else ""))
     pytest_args = [*(str(s.path) for s in scenarios), "--ft-farm", str(Path(args.farm).resolve()),
                    "--ft-out", str(Path(args.out).resolve()), "--ft-sweep-dir", str(sweep_dir),
                    "-p", "no:cacheprovider", "-qq", "--no-header", "--no-summary", "--tb=no",
@@ -67,6 +74,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         pytest_args += ["-n", str(args.workers), "--dist", "loadgroup"]
     if args.no_redact:
         pytest_args.append("--ft-no-redact")
+    if args.resume:
+        pytest_args.append("--ft-resume")
+    pytest_args += ["--ft-retries", str(args.retries)]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         code = pytest.main(pytest_args, plugins=[ProgressReporter(progress)])
@@ -80,6 +90,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.gate:
         return gate(records, args.gate)
     return EXIT_INFRA if any(r["verdict"] == "error" for r in records) else EXIT_OK
+
+
+def resumed_sweep(out: Path, given: str) -> Path | None:
+    """The sweep folder --resume names: a path, a folder name under --out, or `latest`."""
+    for candidate in (Path(given), out / given):
+        if (candidate / "runs").is_dir():
+            return candidate.resolve()
+    return None
 
 
 def gate(records: list[dict[str, Any]], policy_path: str) -> int:
@@ -233,6 +251,9 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", default="reports")
     sweep.add_argument("-n", dest="workers", type=int, default=0, help="pytest-xdist workers (0: in process)")
     sweep.add_argument("--gate", metavar="POLICY", help="exit 1 when a blocking check fails (acceptance_policy.yaml)")
+    sweep.add_argument("--resume", nargs="?", const="latest", metavar="SWEEP",
+                       help="continue an interrupted sweep (default: the latest): finished cells are kept")
+    sweep.add_argument("--retries", type=int, default=1, help="times a cell is tried again after a device fault")
     sweep.add_argument("--no-redact", action="store_true",
                        help="keep personal data and tokens unmasked in observations and reports (local debugging)")
     sweep.set_defaults(func=cmd_sweep)

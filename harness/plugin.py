@@ -34,6 +34,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(local debugging only)")
     group.addoption("--ft-sweep-dir", default=None,
                     help="folder of this sweep (set by `fingertip sweep`; default: a new one under --ft-out)")
+    group.addoption("--ft-resume", action="store_true",
+                    help="with --ft-sweep-dir of an interrupted sweep: keep its finished cells, run the rest")
+    group.addoption("--ft-retries", type=int, default=1,
+                    help="times a cell is tried again after a device fault (default 1)")
 
 
 def _new_sweep_dir(config: pytest.Config) -> Path:
@@ -71,7 +75,9 @@ def sweep_session(config: pytest.Config) -> SweepSession:
         farm = load_farm(farm_path if farm_path.is_absolute() else config.rootpath / farm_path)
         sweep_dir = config.stash[SWEEP_DIR_KEY]
         config.stash[SESSION_KEY] = SweepSession(farm, sweep_dir, sweep_dir.name, sweep_dir.parent / ".leases",
-                                                 masked=not config.getoption("--ft-no-redact"))
+                                                 masked=not config.getoption("--ft-no-redact"),
+                                                 resume=config.getoption("--ft-resume"),
+                                                 retries=max(0, config.getoption("--ft-retries")))
     return config.stash[SESSION_KEY]
 
 

@@ -7,8 +7,11 @@ and writes the cell's results at once; the cell's other items read them.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import traceback
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +23,27 @@ from harness.devices.lease import DeviceLease
 from harness.devices.protocol import Device
 from harness.devices.registry import PLATFORM_OF_KIND, open_device
 from harness.errors import AppIncompatible, BackendUnavailable, FingertipError
-from harness.reports.results import judge, missing_record, write_cell
+from harness.reports.results import CELL_RESULTS, judge, missing_record, write_cell
 from harness.reports.run_page import write_run_pages
 from harness.run import RunPaths, execute_run
 
 log = logging.getLogger("fingertip")
+
+
+QUARANTINE_AFTER = 2
+"""Device faults in one sweep after which a device is not used again (its cells: error, saying why)."""
+
+
+def finished_cell(root: Path, checks: list[Check]) -> dict[str, dict[str, Any]] | None:
+    """A cell's records from an earlier attempt at this sweep, when every check has one and none is an
+    error (those cells run again on --resume)."""
+    try:
+        records = {r["check"]: r for r in json.loads((root / CELL_RESULTS).read_text(encoding="utf-8"))}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if {c.name for c in checks} - set(records) or any(r.get("verdict") == "error" for r in records.values()):
+        return None
+    return records
 
 
 def checks_for(scenario: Scenario) -> list[Check]:
@@ -36,8 +55,13 @@ def devices_for(scenario: Scenario, farm: Farm) -> list[DeviceSpecBase]:
 
 
 class SweepSession:
-    def __init__(self, farm: Farm, sweep_dir: Path, sweep_id: str, lease_dir: Path, masked: bool = True) -> None:
+    def __init__(self, farm: Farm, sweep_dir: Path, sweep_id: str, lease_dir: Path, masked: bool = True,
+                 resume: bool = False, retries: int = 1) -> None:
         self.farm = farm
+        self.resume = resume
+        self.retries = retries
+        self._faults: Counter[str] = Counter()
+        self._quarantined: dict[str, str] = {}
         self.masked = masked
         self.sweep_dir = sweep_dir
         self.sweep_id = sweep_id
@@ -85,31 +109,67 @@ class SweepSession:
             return {c.name: missing_record(scenario.id, scenario.name, spec.id, scenario.platform, c, verdict,
                                            summary, cell_dir) for c in checks}
 
-        try:
-            device = self._device(spec)
-            observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked)
-        except BackendUnavailable as e:
-            records = without_run("skip", f"设备不可用：{e}")
-        except AppIncompatible as e:  # the compatibility finding itself; the other articles were not run
-            records = without_run("skip", f"应用无法在此设备安装，未运行：{e.message}")
-            for check in checks:
-                if check.article == "16-compat":
-                    records[check.name] = missing_record(
-                        scenario.id, scenario.name, spec.id, scenario.platform, check, "fail",
-                        f"应用无法在 {spec.id} 上安装运行：{e.message}", cell_dir)
-                    records[check.name]["details"] = {"install_refused": e.reason}
-        except FingertipError as e:
-            log.error("run %s@%s failed: %s", scenario.id, spec.id, e)
-            records = without_run("error", f"运行出错：{e}")
-        except Exception as e:  # a harness bug must cost one cell, not the sweep
-            paths.root.mkdir(parents=True, exist_ok=True)
-            (paths.root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
-            records = without_run("error", f"运行出错（harness）：{type(e).__name__}: {e}")
-        else:
-            records = {r["check"]: r for r in judge(observations, checks, cell_dir)}
+        finished = finished_cell(paths.root, checks) if self.resume else None
+        if finished is not None:
+            log.info("resume: %s@%s finished before, kept", scenario.id, spec.id)
+            return finished
+        records = self._attempts(scenario, spec, paths.root, without_run)
         write_cell(paths.root, list(records.values()))
         write_run_pages(self.sweep_dir, list(records.values()))  # reviewers can open it while the sweep goes on
         return records
+
+    def _attempts(self, scenario: Scenario, spec: DeviceSpecBase, root: Path,
+                  without_run: Callable[[str, str], dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+        """Run the cell; a device fault (lost browser, adb gone) reopens the device and tries again, up to
+        `retries` times; a device that faults QUARANTINE_AFTER times is not used again in this sweep."""
+        checks = checks_for(scenario)
+        cell_dir = root.relative_to(self.sweep_dir).as_posix()
+        for attempt in range(self.retries + 1):
+            if spec.id in self._quarantined:
+                return without_run("error", f"设备已隔离（本次扫描中故障 {self._faults[spec.id]} 次），未运行："
+                                            f"{self._quarantined[spec.id]}")
+            try:
+                device = self._device(spec)
+                observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked)
+            except BackendUnavailable as e:
+                return without_run("skip", f"设备不可用：{e}")
+            except AppIncompatible as e:  # the compatibility finding itself; the other articles were not run
+                records = without_run("skip", f"应用无法在此设备安装，未运行：{e.message}")
+                for check in checks:
+                    if check.article == "16-compat":
+                        records[check.name] = missing_record(
+                            scenario.id, scenario.name, spec.id, scenario.platform, check, "fail",
+                            f"应用无法在 {spec.id} 上安装运行：{e.message}", cell_dir)
+                        records[check.name]["details"] = {"install_refused": e.reason}
+                return records
+            except FingertipError as e:
+                log.error("run %s@%s failed (attempt %d): %s", scenario.id, spec.id, attempt + 1, e)
+                self._drop_device(spec)  # reopened (reconnected, restarted) on the next attempt
+                self._faults[spec.id] += 1
+                if self._faults[spec.id] >= QUARANTINE_AFTER:
+                    self._quarantined[spec.id] = str(e)
+                if attempt == self.retries or spec.id in self._quarantined:
+                    tried = f"（共尝试 {attempt + 1} 次）" if attempt else ""
+                    return without_run("error", f"运行出错{tried}：{e}")
+            except Exception as e:  # a harness bug must cost one cell, not the sweep; retrying will not help
+                root.mkdir(parents=True, exist_ok=True)
+                (root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+                return without_run("error", f"运行出错（harness）：{type(e).__name__}: {e}")
+            else:
+                records = {r["check"]: r for r in judge(observations, checks, cell_dir)}
+                if attempt:
+                    for record in records.values():
+                        record["run"]["retried"] = attempt
+                return records
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _drop_device(self, spec: DeviceSpecBase) -> None:
+        _, stack = self._devices.pop(spec.id, (None, None))
+        if stack is not None:
+            try:
+                stack.close()
+            except Exception as e:  # restoring a device that just failed may fail too: say so, go on
+                log.error("closing %s after a fault failed: %s", spec.id, e)
 
     def close(self) -> None:
         for device, stack in self._devices.values():

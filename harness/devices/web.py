@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import urllib3
 from appium import webdriver
 from appium.options.common import AppiumOptions
 from selenium.common.exceptions import WebDriverException
@@ -43,6 +44,9 @@ const top = document.elementFromPoint(x, y);
 return [x, y, !!top && (top === el || el.contains(top))];
 """
 """Where to tap a control (its centre, scrolled into view) and whether a finger would reach it there."""
+SESSION_GONE = ("invalid session id", "session deleted", "not reachable", "disconnected", "session not created",
+                "failed to establish", "connection refused", "econnrefused", "could not proxy")
+"""WebDriver messages that mean the browser or its driver is gone (not that the page misbehaved)."""
 QUIET_MS = 300
 """A page whose DOM has not changed for this long, with nothing in flight, has settled."""
 
@@ -205,13 +209,20 @@ class WebDevice:
             self._profile = None
 
     def alive(self) -> bool:
+        """Does the page still answer? A crashed tab is the app's; a browser or driver that is gone is the
+        harness's own fault (DeviceError), never a verdict about the app."""
         if self._driver is None:
             return False
         try:
             self._driver.execute_script("return 1")
             return True
-        except WebDriverException:
-            return False
+        except WebDriverException as e:
+            lost = self._lost(e)
+            if lost:
+                raise lost from e
+            return False  # a crashed or hung page: the app's
+        except (OSError, urllib3.exceptions.HTTPError) as e:  # Appium itself does not answer
+            raise DeviceError(self.id, f"Appium does not answer: {e}") from e
 
     def metrics(self) -> dict[str, float]:
         try:
@@ -238,8 +249,18 @@ class WebDevice:
                 return
             time.sleep(0.1)
 
+    def _lost(self, error: WebDriverException) -> DeviceError | None:
+        """A DeviceError when `error` says the browser or its driver is gone (not the page misbehaving)."""
+        message = (error.msg or str(error)).lower()
+        if any(gone in message for gone in SESSION_GONE):
+            return DeviceError(self.id, f"the browser session is gone: {message.splitlines()[0]}")
+        return None
+
     def screen(self) -> Screen:
-        data = self._driver.execute_script(SNAPSHOT_SCRIPT)
+        try:
+            data = self._driver.execute_script(SNAPSHOT_SCRIPT)
+        except WebDriverException as e:
+            raise self._lost(e) or e from e
         nodes = tuple(UiNode.from_dict(n) for n in data["nodes"])
         return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]))
 

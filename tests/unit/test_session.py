@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -54,3 +55,67 @@ def test_a_device_fault_is_an_error_for_every_check(
     monkeypatch.setattr(session_module, "execute_run", lost)
     records = session._run_cell(scenario, spec)
     assert {r["verdict"] for r in records.values()} == {"error"}
+
+
+def observations_for(spec: AndroidDeviceSpec) -> Any:
+    from harness.observe.model import Observations
+
+    return Observations(app="app", app_name="应用", device=spec.id, platform="android", run_id="s1/app@old-phone",
+                        started=1.0, ended=2.0, alive_at_end=True)
+
+
+def test_a_device_fault_is_retried_on_the_reopened_device(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    opened: list[int] = []
+    monkeypatch.setattr(session_module, "open_device",
+                        lambda spec, work: contextlib.nullcontext(opened.append(1) or object()))
+    attempts: list[int] = []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise DeviceError(spec.id, "the browser session is gone")
+        return observations_for(spec)
+
+    monkeypatch.setattr(session_module, "execute_run", flaky)
+    records = session._run_cell(scenario, spec)
+    assert len(attempts) == 2 and len(opened) == 2  # closed after the fault, opened again
+    assert records["compatibility"]["run"]["retried"] == 1
+    assert records["compatibility"]["verdict"] != "error"
+
+
+def test_a_device_that_keeps_failing_is_quarantined(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    attempts: list[int] = []
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(1)
+        raise DeviceError(spec.id, "adb: device offline")
+
+    monkeypatch.setattr(session_module, "execute_run", broken)
+    first = session._run_cell(scenario, spec)
+    assert {r["verdict"] for r in first.values()} == {"error"}
+    assert "共尝试 2 次" in first["compatibility"]["summary"]
+    second = session._run_cell(scenario, spec)
+    assert len(attempts) == 2  # the quarantined device is not tried again
+    assert "设备已隔离" in second["compatibility"]["summary"]
+
+
+def test_resume_keeps_finished_cells_and_runs_errored_ones_again(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    monkeypatch.setattr(session_module, "execute_run", lambda *a, **k: observations_for(spec))
+    done = session._run_cell(scenario, spec)
+    session.close()  # the interrupted sweep's process is gone: its device lease with it
+    resumed = SweepSession(session.farm, session.sweep_dir, session.sweep_id, session.lease_dir, resume=True)
+    monkeypatch.setattr(session_module, "execute_run", lambda *a, **k: pytest.fail("a finished cell ran again"))
+    assert resumed._run_cell(scenario, spec) == done
+    cell = session.sweep_dir / "runs" / "app@old-phone" / "results.json"
+    errored = [{**r, "verdict": "error"} for r in done.values()]
+    cell.write_text(json.dumps(errored), encoding="utf-8")
+    ran: list[int] = []
+    monkeypatch.setattr(session_module, "execute_run", lambda *a, **k: ran.append(1) or observations_for(spec))
+    resumed._run_cell(scenario, spec)
+    assert ran == [1]
