@@ -242,6 +242,30 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if any(i.severity == "blocking" for i in issues) else EXIT_OK
 
 
+def cmd_trend(args: argparse.Namespace) -> int:
+    from harness.reports.trend import compare
+
+    sweep_dir = Path(args.sweep).resolve()
+    if not (sweep_dir / "results.json").is_file():
+        console.print(f"[red]{sweep_dir}: no results.json (run a sweep first)[/red]")
+        return EXIT_USAGE
+    previous = Path(args.against).resolve() if args.against else None
+    trend = compare(sweep_dir, previous)
+    if args.json:
+        print(json.dumps(trend, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not trend["previous"]:
+        console.print("没有更早的扫描可比较。")
+        return EXIT_OK
+    console.print(f"{trend['sweep']} 对比 {trend['previous']}")
+    for title, key, style in (("新增不通过", "new_failures", "red"), ("已修复", "fixed", "green"),
+                              ("其他变化", "changed", "yellow"), ("不稳定", "flaky", "magenta")):
+        for t in trend[key]:
+            console.print(f"[{style}]{title}[/] {t['app']}@{t['device']} {t['check']}: {t['before']} → {t['now']}"
+                          + (f"  ({' → '.join(t['history'])})" if "history" in t else ""))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="fingertip", description="指尖 Fingertip: 政务移动应用技术检测")
     verbs = root.add_subparsers(dest="verb", required=True)
@@ -276,6 +300,11 @@ def parser() -> argparse.ArgumentParser:
     gate_verb.add_argument("sweep", nargs="?", default="reports/latest")
     gate_verb.add_argument("--policy", default="acceptance_policy.yaml")
     gate_verb.set_defaults(func=cmd_gate)
+    trend = verbs.add_parser("trend", help="a sweep against the previous ones: new failures, fixed, flaky cells")
+    trend.add_argument("sweep", nargs="?", default="reports/latest")
+    trend.add_argument("--against", metavar="SWEEP", help="compare with this sweep (default: the one before)")
+    trend.add_argument("--json", action="store_true")
+    trend.set_defaults(func=cmd_trend)
     report = verbs.add_parser("report", help="rebuild a sweep's results.json, junit.xml and index.html")
     report.add_argument("sweep", nargs="?", default="reports/latest")
     report.set_defaults(func=cmd_report)

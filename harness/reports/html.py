@@ -17,14 +17,14 @@ VERDICT_ZH = {"pass": "通过", "fail": "不通过", "review": "待审核", "err
 environment = Environment(loader=PackageLoader("harness.reports", "templates"), autoescape=True)
 
 
-def render_index(records: list[dict[str, Any]], sweep_id: str) -> str:
+def render_index(records: list[dict[str, Any]], sweep_id: str, trend: dict[str, Any] | None = None) -> str:
     runs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         runs[(record["app"], record["device"])].append(record)
     articles = [a for a in ARTICLES if any(r["article"] == a for r in records)]
     return environment.get_template("index.html.j2").render(
         sweep_id=sweep_id, runs=runs, articles=articles, verdict_zh=VERDICT_ZH, compat=compat_matrix(records),
-        article_label=ARTICLE_LABEL,
+        article_label=ARTICLE_LABEL, trend=trend or {},
         totals={v: sum(r["verdict"] == v for r in records) for v in VERDICT_ZH},
     )
 
@@ -46,5 +46,6 @@ def compat_matrix(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"systems": systems, "rows": {app: dict(row) for app, row in cells.items()}}
 
 
-def write_index(records: list[dict[str, Any]], sweep_dir: Path, sweep_id: str) -> None:
-    write_atomic(sweep_dir / "index.html", render_index(records, sweep_id))
+def write_index(records: list[dict[str, Any]], sweep_dir: Path, sweep_id: str,
+                trend: dict[str, Any] | None = None) -> None:
+    write_atomic(sweep_dir / "index.html", render_index(records, sweep_id, trend))

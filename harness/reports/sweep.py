@@ -11,6 +11,7 @@ from harness.reports.html import write_index
 from harness.reports.junit import write_junit
 from harness.reports.results import gather, write_atomic
 from harness.reports.run_page import write_run_pages
+from harness.reports.trend import compare
 
 
 def write_reports(sweep_dir: Path, rebuild_pages: bool = False) -> list[dict[str, Any]]:
@@ -18,7 +19,9 @@ def write_reports(sweep_dir: Path, rebuild_pages: bool = False) -> list[dict[str
     write_atomic(sweep_dir / "results.json", json.dumps(records, ensure_ascii=False, indent=1))
     write_junit(records, sweep_dir / "junit.xml", name=f"fingertip.{sweep_dir.name}")
     write_run_pages(sweep_dir, records, force=rebuild_pages)
-    write_index(records, sweep_dir, sweep_dir.name)
+    trend = compare(sweep_dir)
+    write_atomic(sweep_dir / "trend.json", json.dumps(trend, ensure_ascii=False, indent=1))
+    write_index(records, sweep_dir, sweep_dir.name, trend)
     point_latest(sweep_dir)
     return records
 
