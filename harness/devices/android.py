@@ -27,8 +27,8 @@ from harness.devices.emulators import AvdEmulator, EmulatorConsole, console_port
 from harness.devices.journal import Journal
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
 from harness.errors import AppIncompatible, DeviceError
-from harness.static.apk import read_apk
-from harness.static.facts import DeviceFacts, PackageFacts, blocking, precheck
+from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
+from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
 
 REMOTE_TMP = "/data/local/tmp"
@@ -86,7 +86,6 @@ class AndroidDevice:
         self._frida_server: Any = None
         self._frida_problem = ""
         self._hooks: Any = None
-        self._facts: dict[Path, PackageFacts] = {}
         self._installed: set[str] = set()
         self._run: dict[str, Any] = {}
 
@@ -176,18 +175,10 @@ class AndroidDevice:
         return recorder.stop() if recorder else None
 
     # ── one run ────────────────────────────────────────────────────────────────────────────
-    def package_facts(self, path: Path) -> PackageFacts:
-        if path not in self._facts:
-            self._facts[path] = read_apk(path)
-        return self._facts[path]
-
     def launch(self, setup: RunSetup) -> LaunchInfo:
         apk = setup.scenario.entry_path()
-        facts = self.package_facts(apk)
-        device = DeviceFacts(self.api, self.abis, self.describe()["os"])
-        refused = blocking(precheck(facts, device))
-        if refused:
-            raise AppIncompatible(self.id, "；".join(i.message for i in refused), reason=refused[0].code)
+        facts = read_package(apk)
+        refuse_if_blocked(self.id, facts, DeviceFacts(self.api, self.abis, self.describe()["os"]))
         if not facts.launcher:
             raise DeviceError(self.id, f"{apk.name} has no launcher activity (MAIN/LAUNCHER)")
         self._install(apk, facts)

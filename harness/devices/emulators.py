@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
@@ -69,6 +70,19 @@ class EmulatorConsole:
             self.command("kill")
 
 
+def wait_for_boot(device_id: str, what: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float,
+                  booted: Callable[[], bool]) -> None:
+    """Poll `booted` until it says yes; an emulator process that exits, or the deadline, is a DeviceError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DeviceError(device_id, f"the emulator for {what} exited (code {process.returncode}); see {log_path}")
+        if booted():
+            return
+        time.sleep(2)
+    raise DeviceError(device_id, f"{what} did not finish booting in {timeout:.0f} s")
+
+
 def emulator_command(avd: str, port: int, wipe: bool, emulator: str) -> list[str]:
     command = [emulator, "-avd", avd, "-port", str(port), "-no-window", "-no-audio", "-no-boot-anim",
                "-no-snapshot-save", "-gpu", "swiftshader_indirect"]
@@ -128,15 +142,9 @@ class AvdEmulator:
     def wait_booted(self) -> None:
         """Boot is done when sys.boot_completed is 1; images that never set it count as booted once the
         package manager answers and the boot animation has stopped."""
-        deadline = time.monotonic() + self.boot_timeout
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise DeviceError(self.device_id, f"the emulator for AVD {self.avd!r} exited "
-                                                  f"(code {self._process.returncode}); see {self.log_path}")
-            if boot_completed(self.adb, self.serial):
-                return
-            time.sleep(2)
-        raise DeviceError(self.device_id, f"AVD {self.avd!r} did not finish booting in {self.boot_timeout:.0f} s")
+        assert self._process is not None
+        wait_for_boot(self.device_id, f"AVD {self.avd!r}", self._process, self.log_path, self.boot_timeout,
+                      lambda: boot_completed(self.adb, self.serial))
 
     def __exit__(self, *exc: object) -> None:
         process, self._process = self._process, None
@@ -192,22 +200,21 @@ class DevEcoEmulator:
             self._process = subprocess.Popen([emulator.path, "-hvd", self.name], stdout=log,
                                              stderr=subprocess.STDOUT, start_new_session=True)
         hdc = Hdc(self.device_id, self.target, self.server, timeout=15)
-        deadline = time.monotonic() + self.boot_timeout
+
+        def booted() -> bool:
+            try:
+                return (list_targets(self.device_id, self.server).get(self.target) == "Connected"
+                        and hdc.param("bootevent.boot.completed") == "true")
+            except DeviceError:  # not listed yet, or hdc not answering while it boots
+                return False
+
         try:
-            while time.monotonic() < deadline:
-                if self._process.poll() is not None:
-                    raise DeviceError(self.device_id, f"the DevEco emulator {self.name!r} exited "
-                                                      f"(code {self._process.returncode}); see {self.log_path}")
-                with contextlib.suppress(DeviceError):
-                    if (list_targets(self.device_id, self.server).get(self.target) == "Connected"
-                            and hdc.param("bootevent.boot.completed") == "true"):
-                        return self
-                time.sleep(2)
-            raise DeviceError(self.device_id, f"the DevEco emulator {self.name!r} did not boot in "
-                                              f"{self.boot_timeout:.0f} s")
+            wait_for_boot(self.device_id, f"the DevEco emulator {self.name!r}", self._process, self.log_path,
+                          self.boot_timeout, booted)
         except BaseException:
             self.__exit__()
             raise
+        return self
 
     def __exit__(self, *exc: object) -> None:
         process, self._process = self._process, None

@@ -31,8 +31,8 @@ from harness.devices.hdc import Hdc, list_targets
 from harness.devices.journal import Journal
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
 from harness.errors import AppIncompatible, DeviceError
-from harness.static.facts import DeviceFacts, PackageFacts, blocking, precheck
-from harness.static.hap import read_hap
+from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
+from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
 
 REMOTE = "/data/local/tmp"
@@ -57,7 +57,6 @@ class HarmonyDevice:
         self.size = (0, 0)
         self._stack = contextlib.ExitStack()
         self._recorder: SnapshotRecorder | None = None
-        self._facts: dict[Path, PackageFacts] = {}
         self._installed: set[str] = set()
         self._run: dict[str, Any] = {}
         self._scratch = Path(tempfile.mkdtemp(prefix=f"fingertip-{spec.id}-"))
@@ -126,17 +125,10 @@ class HarmonyDevice:
         return recorder.stop() if recorder else None
 
     # ── one run ────────────────────────────────────────────────────────────────────────────
-    def package_facts(self, path: Path) -> PackageFacts:
-        if path not in self._facts:
-            self._facts[path] = read_hap(path)
-        return self._facts[path]
-
     def launch(self, setup: RunSetup) -> LaunchInfo:
         package = setup.scenario.entry_path()
-        facts = self.package_facts(package)
-        refused = blocking(precheck(facts, DeviceFacts(self.api, self.abis, self.describe()["os"])))
-        if refused:
-            raise AppIncompatible(self.id, "；".join(i.message for i in refused), reason=refused[0].code)
+        facts = read_package(package)
+        refuse_if_blocked(self.id, facts, DeviceFacts(self.api, self.abis, self.describe()["os"]))
         self._install(package, facts)
         bundle = facts.package
         module, ability = out.main_ability(out.bundle_info(self.hdc.shell(f"bm dump -n {bundle}"))) or (
@@ -272,15 +264,21 @@ class HarmonyDevice:
         return {}  # hidumper's memory figures need root on user builds: none read here
 
     # ── UI (uitest) ────────────────────────────────────────────────────────────────────────
-    def _layout(self) -> dict[str, Any]:
-        remote = f"{REMOTE}/fingertip-{self.id}-layout-{secrets.token_hex(3)}.json"
-        local = self._scratch / "layout.json"
-        self.hdc.shell("power-shell wakeup")  # a dark screen dumps an empty tree
-        self.hdc.shell(f"uitest dumpLayout -p {remote}")
+    def _made_on_device(self, command: str, suffix: str) -> Path:
+        """Run `command` (with `{remote}` for a new file name on the device — uitest and snapshot_display
+        refuse to overwrite), pull that file here and remove it there."""
+        remote = f"{REMOTE}/fingertip-{self.id}-{secrets.token_hex(4)}{suffix}"
+        local = self._scratch / f"latest{suffix}"
+        self.hdc.shell(command.format(remote=remote))
         try:
             self.hdc.recv(remote, local)
         finally:
             self.hdc.shell(f"rm -f {remote}")
+        return local
+
+    def _layout(self) -> dict[str, Any]:
+        self.hdc.shell("power-shell wakeup")  # a dark screen dumps an empty tree
+        local = self._made_on_device("uitest dumpLayout -p {remote}", ".json")
         try:
             data = json.loads(local.read_text(encoding="utf-8"))
         except ValueError as e:
@@ -343,13 +341,7 @@ class HarmonyDevice:
             raise DeviceError(self.id, f"could not return to {bundle}/{ability}: {output.strip()[:200]}")
 
     def screenshot(self, path: Path) -> Path:
-        remote = f"{REMOTE}/fingertip-{self.id}-shot-{secrets.token_hex(4)}.jpeg"  # a new name each time
-        local = self._scratch / "shot.jpeg"
-        self.hdc.shell(f"snapshot_display -f {remote}")
-        try:
-            self.hdc.recv(remote, local)
-        finally:
-            self.hdc.shell(f"rm -f {remote}")
+        local = self._made_on_device("snapshot_display -f {remote}", ".jpeg")
         try:
             with Image.open(local) as image:
                 image.convert("RGB").save(path)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.errors import FingertipError
+from harness.errors import AppIncompatible, FingertipError
 
 Severity = Literal["blocking", "note"]
 
@@ -130,3 +130,10 @@ def install_blockers(facts: PackageFacts, device: DeviceFacts) -> list[PrecheckI
 
 def blocking(issues: list[PrecheckIssue]) -> list[PrecheckIssue]:
     return [i for i in issues if i.severity == "blocking"]
+
+
+def refuse_if_blocked(device_id: str, facts: PackageFacts, device: DeviceFacts) -> None:
+    """AppIncompatible naming every reason, before anything is pushed to the device."""
+    refused = blocking(precheck(facts, device))
+    if refused:
+        raise AppIncompatible(device_id, "；".join(i.message for i in refused), reason=refused[0].code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,4 +17,12 @@ def read_package(path: Path) -> PackageFacts:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise PackageError(path, f"unknown package type {path.suffix!r} (known: {', '.join(READERS)})")
+    if not path.is_file():
+        return reader(path)  # the reader names what is missing
+    return _read(reader, path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _read(reader: Callable[[Path], PackageFacts], path: Path, mtime_ns: int) -> PackageFacts:
+    """Each package file is read once per version of it (every device of a sweep asks)."""
     return reader(path)

@@ -481,7 +481,7 @@ def test_a_run_on_the_android_device_keeps_crashes_notes_and_screens(
     fake, apps, server = farm
     (tmp_path / "app.yaml").write_text(
         f"id: sample\nname: 样例\nplatform: android\nentry: {apk}\nhosts:\n  api.example.gov.cn: [127.0.0.1]\n"
-        "explore: {budget_s: 3, max_actions: 4, settle_s: 0, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
+        "explore: {budget_s: 20, max_actions: 3, settle_s: 0, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
         encoding="utf-8")
     scenario = load_scenario(tmp_path / "app.yaml")
     device = opened(server, tmp_path / "work")

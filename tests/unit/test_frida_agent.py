@@ -208,6 +208,13 @@ def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_p
         with AgentSession(frida.get_local_device(), events_path, ca_pem=tls_world["ca_pem"],
                           families=["location", "camera", "media", "capture-intent", "tls"]) as session:
             session.attach(process.pid, label="stand-in app")
+            # Classes the agent cannot reach at attach time are hooked by its retries (back-off from 0.5 s):
+            # the stand-in starts calling only when its hooks are in, as a spawned app's would be.
+            wanted = {"android.location.LocationManager.getLastKnownLocation", "android.location.Location.getLongitude",
+                      "android.hardware.Camera.open"}
+            deadline = time.time() + 30
+            while not wanted <= session.installed and time.time() < deadline:
+                time.sleep(0.1)
             outcomes = _outcomes(process)
     finally:
         process.kill()
@@ -232,9 +239,13 @@ def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_p
     assert by_api["android.location.Location.getLatitude"][0]["detail"] == {"value": LAT}
     # 501 getLongitude calls: a bounded number is reported, the rest is counted, not silently dropped.
     longitude = by_api["android.location.Location.getLongitude"]
-    reported = len([e for e in longitude if e["kind"] == "location"])
+    times = sorted(float(e["t"]) for e in longitude if e["kind"] == "location")
+    reported = len(times)
     [held_back] = [e for e in longitude if e["kind"] == "hook-stats"]
-    assert reported <= 60
+    # 20 per API per second: any one-second span holds at most two budget windows' worth, however slowly a
+    # loaded machine runs the loop (a fixed total would depend on how many seconds the loop took).
+    assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 40
+    assert held_back["detail"]["not_reported"] > 0
     assert reported + held_back["detail"]["not_reported"] == 501
     assert by_api["android.hardware.Camera.open"][0]["kind"] == "camera"
     # Only MediaStore URIs are media access; the notes URI is not reported.

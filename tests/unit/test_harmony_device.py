@@ -79,7 +79,7 @@ def spec(proxy: str = "app", target: str = "127.0.0.1:5555", **extra: Any) -> Ha
 def scenario(folder: Path, hap: Path, extra: str = "") -> Any:
     (folder / "app.yaml").write_text(
         f"id: hm\nname: 鸿蒙样例\nplatform: harmony\nentry: {hap}\nhosts:\n  api.example.gov.cn: [127.0.0.1]\n"
-        "explore: {budget_s: 3, max_actions: 4, settle_s: 0, dwell_s: 0}\nipv6: {only_pass_s: 0}\n" + extra,
+        "explore: {budget_s: 20, max_actions: 3, settle_s: 0, dwell_s: 0}\nipv6: {only_pass_s: 0}\n" + extra,
         encoding="utf-8")
     return load_scenario(folder / "app.yaml")
 
