@@ -32,9 +32,15 @@ public class StandInApp {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         System.out.println("ready");
         System.out.flush();
-        in.readLine();  // the test attaches, then says go
-
         LocationManager manager = new LocationManager(Double.parseDouble(args[0]), Double.parseDouble(args[1]));
+        // The test attaches, then says `warm` until a hooked call is seen (HotSpot may apply a new hook a
+        // moment after it is installed), then `go`.
+        for (String line = in.readLine(); "warm".equals(line); line = in.readLine()) {
+            manager.getLastKnownLocation("warmup").getLatitude();
+            System.out.println("warm");
+            System.out.flush();
+        }
+
         Location here = manager.getLastKnownLocation(LocationManager.GPS_PROVIDER);
         System.out.println("location " + here.getLatitude() + "," + here.getLongitude());
         double sum = 0;
