@@ -77,22 +77,28 @@ def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
 
 
 def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: str,
-                masked: bool = True) -> Observations:
+                masked: bool = True, cell_device: str | None = None) -> Observations:
     """Run `scenario` on `device` once and return (and save) everything it observed.
 
-    `masked`: personal data and secrets in what is kept (flows, screen texts) are redacted."""
-    paths = RunPaths.for_cell(sweep_dir, scenario.id, device.id)
+    `masked`: personal data and secrets in what is kept (flows, screen texts) are redacted.
+    `cell_device`: the farm device whose cell this run fills when another, equivalent device runs it
+    (its own device failed); device_info.ran_on then names the device that did."""
+    cell = cell_device or device.id
+    paths = RunPaths.for_cell(sweep_dir, scenario.id, cell)
     paths.root.mkdir(parents=True, exist_ok=True)
     confdir = sweep_dir / "capture-ca"
+    described = device.describe()
+    if cell != device.id:
+        described = {**described, "ran_on": device.id}
     observations = Observations(
-        app=scenario.id, app_name=scenario.name, device=device.id, platform=scenario.platform,
-        run_id=f"{sweep_id}/{scenario.id}@{device.id}", started=time.time(), context=list(scenario.context),
+        app=scenario.id, app_name=scenario.name, device=cell, platform=scenario.platform,
+        run_id=f"{sweep_id}/{scenario.id}@{cell}", started=time.time(), context=list(scenario.context),
         filing_patterns=list(scenario.filing.patterns),
         canary_location=(scenario.canaries.location.latitude, scenario.canaries.location.longitude),
         ipv6_policy=scenario.ipv6.model_dump(),
         # Unique per run, so a complaint seen in tracking is this run's own.
         canary_text=f"{scenario.canaries.text}{secrets.token_hex(3)}",
-        device_info=device.describe(),
+        device_info=described,
     )
     walk = Walk()
     video: VideoInfo | None = None

@@ -19,7 +19,7 @@ from harness.checks.base import Check
 from harness.checks.registry import CHECKS
 from harness.config.farm import DeviceSpecBase, Farm
 from harness.config.scenario import Scenario
-from harness.devices.lease import DeviceLease
+from harness.devices.lease import DeviceBusy, DeviceLease
 from harness.devices.protocol import Device
 from harness.devices.registry import PLATFORM_OF_KIND, open_device
 from harness.errors import AppIncompatible, BackendUnavailable, FingertipError
@@ -74,14 +74,14 @@ class SweepSession:
     def __repr__(self) -> str:
         return f"<SweepSession {self.sweep_id} devices={list(self._devices)}>"
 
-    def _device(self, spec: DeviceSpecBase) -> Device:
+    def _device(self, spec: DeviceSpecBase, wait: bool = True) -> Device:
         if spec.id in self._devices:
             return self._devices[spec.id][0]
         if spec.id in self._unavailable:
             raise BackendUnavailable(spec.id, self._unavailable[spec.id])
         stack = contextlib.ExitStack()
         try:
-            stack.enter_context(DeviceLease(self.lease_dir, spec.id))
+            stack.enter_context(DeviceLease(self.lease_dir, spec.id, wait=wait))
             device = stack.enter_context(open_device(spec, self.sweep_dir / "devices"))
         except BackendUnavailable as e:
             stack.close()
@@ -126,8 +126,10 @@ class SweepSession:
         cell_dir = root.relative_to(self.sweep_dir).as_posix()
         for attempt in range(self.retries + 1):
             if spec.id in self._quarantined:
-                return without_run("error", f"设备已隔离（本次扫描中故障 {self._faults[spec.id]} 次），未运行："
-                                            f"{self._quarantined[spec.id]}")
+                elsewhere = self._on_an_equivalent_device(scenario, spec, checks, cell_dir)
+                return elsewhere or without_run(
+                    "error", f"设备已隔离（本次扫描中故障 {self._faults[spec.id]} 次），未运行："
+                             f"{self._quarantined[spec.id]}")
             try:
                 device = self._device(spec)
                 observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked)
@@ -150,7 +152,8 @@ class SweepSession:
                     self._quarantined[spec.id] = str(e)
                 if attempt == self.retries or spec.id in self._quarantined:
                     tried = f"（共尝试 {attempt + 1} 次）" if attempt else ""
-                    return without_run("error", f"运行出错{tried}：{e}")
+                    elsewhere = self._on_an_equivalent_device(scenario, spec, checks, cell_dir)
+                    return elsewhere or without_run("error", f"运行出错{tried}：{e}")
             except Exception as e:  # a harness bug must cost one cell, not the sweep; retrying will not help
                 root.mkdir(parents=True, exist_ok=True)
                 (root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
@@ -162,6 +165,37 @@ class SweepSession:
                         record["run"]["retried"] = attempt
                 return records
         raise AssertionError("unreachable: the last attempt returns")
+
+    def equivalents(self, spec: DeviceSpecBase) -> list[DeviceSpecBase]:
+        """Farm devices that can stand in for `spec`: same kind and the same labels (so the same OS class
+        in the compatibility matrix), not quarantined or unavailable in this sweep."""
+        return [d for d in self.farm.devices
+                if d.id != spec.id and d.kind == spec.kind and sorted(d.labels) == sorted(spec.labels)
+                and d.id not in self._quarantined and d.id not in self._unavailable]
+
+    def _on_an_equivalent_device(self, scenario: Scenario, spec: DeviceSpecBase, checks: list[Check],
+                                 cell_dir: str) -> dict[str, dict[str, Any]] | None:
+        """The cell run once on a free equivalent device (never waiting for one another worker holds);
+        None when there is none or it failed too."""
+        for other in self.equivalents(spec):
+            try:
+                device = self._device(other, wait=False)
+                observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked,
+                                           cell_device=spec.id)
+            except DeviceBusy:
+                continue
+            except FingertipError as e:
+                log.error("run %s@%s on %s failed too: %s", scenario.id, spec.id, other.id, e)
+                self._drop_device(other)
+                self._faults[other.id] += 1
+                continue
+            log.warning("run %s@%s ran on %s instead", scenario.id, spec.id, other.id)
+            self._drop_device(other)  # its own cells may be another worker's: give the lease back
+            records = {r["check"]: r for r in judge(observations, checks, cell_dir)}
+            for record in records.values():
+                record["run"]["ran_on"] = other.id
+            return records
+        return None
 
     def _drop_device(self, spec: DeviceSpecBase) -> None:
         _, stack = self._devices.pop(spec.id, (None, None))

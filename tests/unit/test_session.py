@@ -119,3 +119,43 @@ def test_resume_keeps_finished_cells_and_runs_errored_ones_again(
     monkeypatch.setattr(session_module, "execute_run", lambda *a, **k: ran.append(1) or observations_for(spec))
     resumed._run_cell(scenario, spec)
     assert ran == [1]
+
+
+def test_a_cell_whose_device_keeps_failing_runs_on_an_equivalent_free_device(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app.apk").write_bytes(b"PK")
+    (tmp_path / "app.yaml").write_text("id: app\nname: 应用\nplatform: android\nentry: app.apk\n"
+                                       "hosts:\n  api.example.gov.cn: [127.0.0.1]\n", encoding="utf-8")
+    broken = AndroidDeviceSpec(id="phone-a", serial="A", labels=["os:android-14"])
+    twin = AndroidDeviceSpec(id="phone-b", serial="B", labels=["os:android-14"])
+    older = AndroidDeviceSpec(id="phone-c", serial="C", labels=["os:android-10"])
+    farm = Farm(path=tmp_path / "farm.yaml", devices=(broken, twin, older))
+
+    class Stub:
+        def __init__(self, spec: AndroidDeviceSpec) -> None:
+            self.id = spec.id
+
+    monkeypatch.setattr(session_module, "open_device", lambda spec, work: contextlib.nullcontext(Stub(spec)))
+    ran: list[tuple[str, str | None]] = []
+
+    def run(scenario: Any, device: Any, *args: Any, cell_device: str | None = None) -> Any:
+        ran.append((device.id, cell_device))
+        if device.id == "phone-a":
+            raise DeviceError("phone-a", "adb: device offline")
+        return observations_for(broken)
+
+    monkeypatch.setattr(session_module, "execute_run", run)
+    session = SweepSession(farm, tmp_path / "sweep", "s1", tmp_path / "leases")
+    assert [d.id for d in session.equivalents(broken)] == ["phone-b"]  # same OS class only
+    records = session._run_cell(load_scenario(tmp_path / "app.yaml"), broken)
+    assert ran == [("phone-a", None), ("phone-a", None), ("phone-b", "phone-a")]
+    assert records["compatibility"]["run"]["ran_on"] == "phone-b"
+    assert records["compatibility"]["device"] == "phone-a"  # the matrix cell it fills
+    assert "phone-b" not in session._devices  # its lease is given back
+
+
+def test_a_busy_equivalent_device_is_not_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.devices.lease import DeviceBusy, DeviceLease
+
+    with DeviceLease(tmp_path, "phone-b"), pytest.raises(DeviceBusy):
+        DeviceLease(tmp_path, "phone-b", wait=False).__enter__()
