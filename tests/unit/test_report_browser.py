@@ -37,8 +37,12 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=["--no-sandbox", "--disable-background-networking"])
+        # Nothing may leave the machine: every name resolves to nowhere, every request goes to a closed
+        # port on loopback, and the pages' own non-file requests are aborted (routes below).
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
+                  "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"])
         yield chromium
         chromium.close()
 
