@@ -8,6 +8,8 @@ one run of an app on a device feeds every check of that cell.
 from __future__ import annotations
 
 import secrets
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,8 +53,16 @@ def _new_sweep_dir(config: pytest.Config) -> Path:
     return Path(config.getoption("--ft-out")).resolve() / sweep_id
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[SWEEP_DIR_KEY] = _new_sweep_dir(config)
+    # A CI timeout or `kill` sends SIGTERM: take the Ctrl-C path, so devices are restored (proxy cleared,
+    # app stopped, browsers and servers stopped) and the finished cells' report is written.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupted)
     # A device's cells must stay on one worker (its lease, one run feeding all checks): with -n,
     # plain load distribution becomes loadgroup, grouped by device (xdist picks the scheduler later).
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") in ("no", "load"):

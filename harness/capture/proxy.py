@@ -117,17 +117,20 @@ class CaptureProxy:
         with open(self.files.log, "ab") as log:
             self._process = subprocess.Popen(self.command(ready), stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + self.start_timeout
-        while not ready.exists():
-            if self._process.poll() is not None:
-                raise CaptureError(f"mitmdump exited with {self._process.returncode} while starting",
-                                   self.files.log.read_text(errors="replace")[-4000:])
-            if time.monotonic() > deadline:
-                self.stop()
-                raise CaptureError(f"mitmdump did not listen within {self.start_timeout:.0f} s",
-                                   self.files.log.read_text(errors="replace")[-4000:])
-            time.sleep(0.05)
-        self.port = int(json.loads(ready.read_text())["listen"][0][1])
+        try:  # whatever stops the start (a timeout, Ctrl-C, SIGTERM) must not leave mitmdump running
+            deadline = time.monotonic() + self.start_timeout
+            while not ready.exists():
+                if self._process.poll() is not None:
+                    raise CaptureError(f"mitmdump exited with {self._process.returncode} while starting",
+                                       self.files.log.read_text(errors="replace")[-4000:])
+                if time.monotonic() > deadline:
+                    raise CaptureError(f"mitmdump did not listen within {self.start_timeout:.0f} s",
+                                       self.files.log.read_text(errors="replace")[-4000:])
+                time.sleep(0.05)
+            self.port = int(json.loads(ready.read_text())["listen"][0][1])
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def alive(self) -> bool:

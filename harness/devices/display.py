@@ -30,8 +30,12 @@ class VirtualDisplay:
             raise DeviceError(self.device_id, "Xvfb is not installed (apt-get install xvfb)") from e
         finally:
             os.close(write_fd)
-        with os.fdopen(read_fd) as reader:
-            number = reader.readline().strip()
+        try:  # an interrupt while Xvfb starts must not leave it running
+            with os.fdopen(read_fd) as reader:
+                number = reader.readline().strip()
+        except BaseException:
+            self.__exit__()
+            raise
         if not number:
             self.__exit__()
             raise DeviceError(self.device_id, "Xvfb did not start")

@@ -46,6 +46,17 @@ def descendants(pid: int) -> list[int]:
     return children
 
 
+def all_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def kill_browser_and_driver(sweep_pid: int) -> list[str]:
     killed = []
     for pid in descendants(sweep_pid):
@@ -100,7 +111,7 @@ def test_losing_the_browser_mid_sweep_loses_no_finished_result(root: Path, tmp_p
     assert not any("harness" in r["summary"] for r in second)  # a device fault, not a harness bug
 
 
-def test_resume_after_an_interrupted_sweep_keeps_finished_cells(root: Path, tmp_path: Path,
+def test_resume_after_a_killed_sweep_keeps_finished_cells(root: Path, tmp_path: Path,
                                                                 needs_namespace: None) -> None:
     folder = scenarios(root, tmp_path / "scenarios")
     out = tmp_path / "reports"
@@ -111,10 +122,14 @@ def test_resume_after_an_interrupted_sweep_keeps_finished_cells(root: Path, tmp_
         assert sweep.poll() is None and time.monotonic() < deadline
         time.sleep(0.5)
         first = next(iter(sorted(out.glob("*/runs/ebantong@web-phone/results.json"))), None)
-    os.killpg(sweep.pid, signal.SIGINT)  # Ctrl-C in the middle of the second cell
-    sweep.communicate(timeout=120)
-    finished_before = first.read_text(encoding="utf-8")
     sweep_dir = first.parents[2]
+    os.kill(sweep.pid, signal.SIGTERM)  # a CI timeout in the middle of the second cell
+    sweep.communicate(timeout=120)
+    time.sleep(2)
+    left = [pid for pid in all_pids() if str(sweep_dir) in cmdline(pid) or "fingertip-web-phone" in cmdline(pid)]
+    assert left == [], [cmdline(pid) for pid in left]  # browsers, drivers, proxies: all stopped
+    assert (sweep_dir / "results.json").is_file()  # the report of what finished was written on the way out
+    finished_before = first.read_text(encoding="utf-8")
     resumed = start_sweep(root, folder, out, "--resume", str(sweep_dir))
     output, _ = resumed.communicate(timeout=600)
     assert resumed.returncode in (0, 3), output[-3000:]
