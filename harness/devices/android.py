@@ -116,15 +116,19 @@ class AndroidDevice:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.finish()
-        driver, self._driver = self._driver, None
-        if driver is not None:
-            with contextlib.suppress(Exception):
-                driver.quit()
-        if self._frida_server is not None:
-            self._frida_server.stop()
-            self._frida_server = None
-        self._stack.close()
+        try:
+            self.finish()  # may fail on a device that is gone: what this harness started is stopped anyway
+        finally:
+            driver, self._driver = self._driver, None
+            if driver is not None:
+                with contextlib.suppress(Exception):
+                    driver.quit()
+            try:
+                if self._frida_server is not None:
+                    self._frida_server.stop()
+            finally:
+                self._frida_server = None
+                self._stack.close()
 
     @property
     def api(self) -> int:

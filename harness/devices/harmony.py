@@ -89,8 +89,10 @@ class HarmonyDevice:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.finish()
-        self._stack.close()
+        try:
+            self.finish()  # may fail on a device that is gone: the emulator this harness started is stopped anyway
+        finally:
+            self._stack.close()
 
     @property
     def api(self) -> int:

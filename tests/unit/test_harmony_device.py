@@ -218,3 +218,20 @@ def test_a_running_emulator_is_used_and_left_running(tmp_path: Path, hdc: FakeHd
         pass
     assert not (hdc.home / "emulator.log").exists()  # not started, so not stopped either
     assert hdc.state["targets"]["127.0.0.1:5555"] == "Connected"
+
+
+def test_an_emulator_the_harness_started_is_stopped_even_when_the_device_is_lost(tmp_path: Path,
+                                                                                 hdc: FakeHdc) -> None:
+    from harness.devices.protocol import RunSetup
+
+    hdc.update(targets={})
+    hap = build_hap(HapSpec(), tmp_path)
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (8, 8)).save(photo)
+    device = HarmonyDevice(spec(emulator="Mate60-API12"), tmp_path / "work").__enter__()
+    device.launch(RunSetup(scenario=scenario(tmp_path, hap), run_dir=tmp_path, proxy_url="http://127.0.0.1:18082",
+                           ca_spki="x", ca_cert=tmp_path / "ca.pem", canary_photo=photo))
+    hdc.update(targets={"127.0.0.1:5555": "Offline"})  # the device goes away mid-run
+    with pytest.raises(DeviceError):
+        device.__exit__()
+    assert (hdc.home / "emulator.log").read_text().splitlines()[-1] == "stopped"
