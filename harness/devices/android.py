@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -368,18 +367,11 @@ class AndroidDevice:
         log = self._sh(f"logcat -d -v threadtime -v epoch -b main,system,crash -t {since:.3f}", timeout=120)
         (setup.run_dir / "logcat.txt").write_text(log[-LOGCAT_LIMIT:], encoding="utf-8")
         crashes = out.logcat_crashes(log, package)
+        zone = out.utc_offset(self._sh("date +%z"))
         for tag in DROPBOX_TAGS:
             crashes += out.dropbox_crashes(self._sh(["dumpsys", "dropbox", "--print", tag], timeout=120), package,
-                                           since, out.utc_offset(self._sh("date +%z")))
-        seen: set[tuple[str, int | None]] = set()
-        with open(setup.run_dir / CRASHES_FILE, "w", encoding="utf-8") as sink:
-            for crash in crashes:
-                if (crash.kind, crash.pid) in seen:  # logcat and dropbox report the same crash
-                    continue
-                seen.add((crash.kind, crash.pid))
-                record = crash.to_dict()
-                record["t"] = (crash.t + offset) if crash.t is not None else None
-                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                                           since, zone)
+        out.write_crashes(setup.run_dir / CRASHES_FILE, crashes, offset)
 
     def alive(self) -> bool:
         package = self._run.get("package")

@@ -7,10 +7,12 @@ Pure functions over text, tested on outputs recorded from real devices (tests/da
 from __future__ import annotations
 
 import calendar
+import json
 import re
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from harness.ui.tree import Role, Screen, UiNode
@@ -129,6 +131,20 @@ class Crash:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def write_crashes(path: Path, crashes: list[Crash], offset: float) -> None:
+    """crashes.jsonl of a run: each crash once (logcat and dropbox report the same one), in the order given,
+    its device time moved onto the run clock by `offset`."""
+    seen: set[tuple[str, int | None]] = set()
+    with open(path, "w", encoding="utf-8") as sink:
+        for crash in crashes:
+            if (crash.kind, crash.pid) in seen:
+                continue
+            seen.add((crash.kind, crash.pid))
+            record = crash.to_dict()
+            record["t"] = crash.t + offset if crash.t is not None else None
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def belongs_to(process: str, package: str) -> bool:

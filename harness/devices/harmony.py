@@ -24,7 +24,7 @@ from PIL import Image
 
 from harness.config.farm import HarmonyDeviceSpec
 from harness.devices import harmony_output as out
-from harness.devices.android_output import utc_offset
+from harness.devices.android_output import utc_offset, write_crashes
 from harness.devices.emulators import DevEcoEmulator
 from harness.devices.harmony_record import SnapshotRecorder
 from harness.devices.hdc import Hdc, list_targets
@@ -247,11 +247,7 @@ class HarmonyDevice:
             crash = out.faultlog_crash(name, self.hdc.shell(f"cat {FAULTLOGS}/{name}"), bundle, since, zone)
             if crash is not None:
                 crashes.append(crash)
-        with open(setup.run_dir / CRASHES_FILE, "w", encoding="utf-8") as sink:
-            for crash in sorted(crashes, key=lambda c: c.t or 0):
-                record = crash.to_dict()
-                record["t"] = crash.t + offset if crash.t is not None else None
-                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        write_crashes(setup.run_dir / CRASHES_FILE, sorted(crashes, key=lambda c: c.t or 0), offset)
 
     def alive(self) -> bool:
         bundle = self._run.get("bundle")
