@@ -17,7 +17,8 @@ from typing import Any
 
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.config.scenario import Scenario
-from harness.devices.protocol import CRASHES_FILE, Device, RunSetup, VideoInfo
+from harness.devices.common.crash import CRASHES_FILE, read_crashes
+from harness.devices.protocol import Device, RunSetup, VideoInfo
 from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
@@ -222,7 +223,7 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     refusals, refusal_problems = read_jsonl(proxy.files.refusals)
     hooks, hook_problems = read_jsonl(proxy.files.hook_events)
     device_hooks, device_problems = read_hook_log(paths.device_hooks)  # Frida's, on devices that have it
-    crashes, crash_problems = read_jsonl(paths.root / CRASHES_FILE)  # from the device's logs, where it has them
+    crashes, crash_problems = read_crashes(paths.root / CRASHES_FILE)  # from the device's logs, where it has them
     hooks += device_hooks
     hook_problems += device_problems
     observations.flows = flows

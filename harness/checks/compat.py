@@ -27,13 +27,13 @@ def check(obs: Observations) -> Finding:
     details["unsupported"] = sorted({w for _, words in refusals for w in words})
     evidence = [screen_evidence(obs, v, "空白界面") for v in blank[:2]]
     evidence += [screen_evidence(obs, v, "提示：" + "、".join(words)) for v, words in refusals[:2]]
-    evidence += [Evidence(kind="crash", t=obs.video_t(float(c["t"])) if c.get("t") else None,
-                          note=f"{c.get('kind')} {c.get('process', '')}: {c.get('summary', '')}"[:300])
+    evidence += [Evidence(kind="crash", t=obs.video_t(c.t) if c.t else None,
+                          note=f"{c.kind} {c.process}: {c.summary}"[:300])
                  for c in obs.crashes[:3]]
     problems = []
     kinds = {"crash": "崩溃", "native-crash": "原生崩溃", "anr": "无响应（ANR）"}
     for kind, label in kinds.items():
-        count = sum(1 for c in obs.crashes if c.get("kind") == kind)
+        count = sum(1 for c in obs.crashes if c.kind == kind)
         if count:
             problems.append(f"运行中{label} {count} 次")
     if obs.alive_at_end is False:

@@ -25,8 +25,8 @@ def check(obs: Observations) -> Finding:
     stalls = [i for i, e in enumerate(obs.hook_events) if e.get("kind") == "long-task"]
     freezes = [i for i in stalls if obs.hook_events[i]["detail"].get("duration_ms", 0) >= FREEZE_MS]
     longest = max((obs.hook_events[i]["detail"].get("duration_ms", 0) for i in stalls), default=0)
-    logged = [c for c in obs.crashes if c.get("kind") in ("crash", "native-crash")]
-    anrs = [c for c in obs.crashes if c.get("kind") == "anr"]
+    logged = [c for c in obs.crashes if c.kind in ("crash", "native-crash")]
+    anrs = [c for c in obs.crashes if c.kind == "anr"]
     details = {"crashed": obs.alive_at_end is False or bool(logged), "anrs": len(anrs), "freezes": len(freezes),
                "script_errors": len(errors),
                "longest_stall_ms": longest, "launch_ms": obs.launch_ms, **obs.metrics}
@@ -34,8 +34,8 @@ def check(obs: Observations) -> Finding:
                 for i in freezes[:3]]
     evidence += [_hook_evidence(obs, i, f"脚本错误：{obs.hook_events[i]['detail'].get('message', '')[:120]}")
                  for i in errors[:3]]
-    evidence += [Evidence(kind="crash", t=obs.video_t(float(c["t"])) if c.get("t") else None,
-                          note=f"{c.get('process', '')}: {c.get('summary', '')}"[:300]) for c in (logged + anrs)[:3]]
+    evidence += [Evidence(kind="crash", t=obs.video_t(c.t) if c.t else None,
+                          note=f"{c.process}: {c.summary}"[:300]) for c in (logged + anrs)[:3]]
     figures = []
     if obs.launch_ms is not None:
         figures.append(f"启动 {obs.launch_ms:.0f} ms")

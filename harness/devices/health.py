@@ -51,8 +51,8 @@ def _appium_problems(appium: str) -> list[str]:
 
 
 def _android(spec: DeviceSpecBase) -> Health:
-    from harness.devices import android_output as out
-    from harness.devices.android import adb_client, check_state
+    from harness.devices.android import output as out
+    from harness.devices.android.device import adb_client, check_state
     from harness.instrumentation.frida_server import ABI_ARCH, DEFAULT_CACHE, FridaServerError, find_binary
 
     assert isinstance(spec, AndroidDeviceSpec)
@@ -101,8 +101,8 @@ def _avd(spec: DeviceSpecBase) -> Health:
 
 
 def _harmony(spec: DeviceSpecBase) -> Health:
-    from harness.devices.harmony import check_target
-    from harness.devices.hdc import Hdc, list_targets
+    from harness.devices.harmony.device import check_target
+    from harness.devices.harmony.hdc import Hdc, list_targets
 
     assert isinstance(spec, HarmonyDeviceSpec)
     if spec.emulator and list_targets(spec.id, spec.hdc_server).get(spec.target) is None:

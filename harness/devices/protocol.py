@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
 
+__all__ = ["CRASHES_FILE", "Device", "LaunchInfo", "RunSetup", "VideoInfo"]
+
 from harness.config.farm import DeviceSpecBase
 from harness.config.scenario import Scenario
+from harness.devices.common.crash import CRASHES_FILE
 from harness.ui.tree import Screen, UiNode
-
-CRASHES_FILE = "crashes.jsonl"
-"""In a run's folder: the app's crashes and ANRs a device backend found in its logs, one JSON object a line
-(kind, process, pid, t, summary, source, detail)."""
 
 
 @dataclass(frozen=True)

@@ -13,21 +13,21 @@ PLATFORM_OF_KIND = {"web": "web", "android": "android", "avd": "android", "harmo
 
 
 def _web(spec: DeviceSpecBase, work_dir: Path) -> Device:
-    from harness.devices.web import WebDevice
+    from harness.devices.web.device import WebDevice
 
     assert isinstance(spec, WebDeviceSpec)
     return WebDevice(spec, work_dir)
 
 
 def _android(spec: DeviceSpecBase, work_dir: Path) -> Device:
-    from harness.devices.android import AndroidDevice
+    from harness.devices.android.device import AndroidDevice
 
     assert isinstance(spec, AndroidDeviceSpec | AvdDeviceSpec)
     return AndroidDevice(spec, work_dir)
 
 
 def _harmony(spec: DeviceSpecBase, work_dir: Path) -> Device:
-    from harness.devices.harmony import HarmonyDevice
+    from harness.devices.harmony.device import HarmonyDevice
 
     assert isinstance(spec, HarmonyDeviceSpec)
     return HarmonyDevice(spec, work_dir)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from harness.devices.common.crash import Crash
 from harness.ui.tree import Screen
 
 
@@ -96,8 +97,8 @@ class Observations(BaseModel):
     hook_events: list[dict[str, Any]] = Field(default_factory=list)
     screens: list[ScreenVisit] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
-    crashes: list[dict[str, Any]] = Field(default_factory=list)
-    """The app's crashes and ANRs from the device's logs (kind, process, pid, t, summary, source, detail)."""
+    crashes: list[Crash] = Field(default_factory=list)
+    """The app's crashes and ANRs from the device's logs."""
     capture: bool = True
     """The app's traffic went through the capture proxy (False: a device without a proxy route)."""
     capture_note: str = ""

@@ -59,9 +59,8 @@ def timeline(obs: Observations, records: list[dict[str, Any]]) -> tuple[list[dic
         items.append({"t": obs.video_t(flow.t), "kind": "flow", "ref": flow.id,
                       "text": shown(f"{flow.method} {flow.url} → {status}", 200)})
     for crash in obs.crashes:
-        when = crash.get("t")
-        items.append({"t": obs.video_t(float(when)) if when else 0.0, "kind": "crash",
-                      "text": shown(f"{crash.get('kind')} {crash.get('process', '')}: {crash.get('summary', '')}")})
+        items.append({"t": obs.video_t(crash.t) if crash.t else 0.0, "kind": "crash",
+                      "text": shown(f"{crash.kind} {crash.process}: {crash.summary}")})
     items.sort(key=lambda item: item["t"])
     return items[:TIMELINE_LIMIT], max(0, len(items) - TIMELINE_LIMIT)
 

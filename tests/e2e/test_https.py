@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 
 from harness.config.farm import WebDeviceSpec
 from harness.config.scenario import Scenario
-from harness.devices.web import WebDevice
+from harness.devices.web.device import WebDevice
 from harness.run import execute_run
 
 pytestmark = pytest.mark.e2e

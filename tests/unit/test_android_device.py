@@ -21,12 +21,12 @@ import pytest
 from harness import tools
 from harness.config.farm import AndroidDeviceSpec
 from harness.config.scenario import load_scenario
-from harness.devices import android as android_module
-from harness.devices.android import AndroidDevice, check_state
-from harness.devices.android_record import ScreenrecordChain
-from harness.devices.emulators import EmulatorConsole, console_port
+from harness.devices.android import device as android_module
+from harness.devices.android.avd import EmulatorConsole, console_port
+from harness.devices.android.device import AndroidDevice, check_state
+from harness.devices.android.record import ScreenrecordChain
+from harness.devices.common.journal import Journal
 from harness.devices.health import health
-from harness.devices.journal import Journal
 from harness.devices.protocol import CRASHES_FILE, RunSetup
 from harness.errors import AppIncompatible, DeviceError
 from tests.fakes.adb_server import FakeAdbServer, FakeAndroid
@@ -411,8 +411,8 @@ def fake_sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_an_avd_boots_headless_and_clean_and_only_it_is_stopped(tmp_path: Path, fake_sdk: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # any free port will do: the fake console is not picky about parity
-    monkeypatch.setattr("harness.devices.emulators.free_console_port", tools.free_port)
-    from harness.devices.emulators import AvdEmulator
+    monkeypatch.setattr("harness.devices.android.avd.free_console_port", tools.free_port)
+    from harness.devices.android.avd import AvdEmulator
 
     booting = FakeAndroid("placeholder", props={"sys.boot_completed": ""})
     with FakeAdbServer() as server:
@@ -440,8 +440,8 @@ def test_an_avd_boots_headless_and_clean_and_only_it_is_stopped(tmp_path: Path, 
 def test_an_avd_that_never_boots_is_a_clear_error_and_is_stopped(tmp_path: Path, fake_sdk: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # any free port will do: the fake console is not picky about parity
-    monkeypatch.setattr("harness.devices.emulators.free_console_port", tools.free_port)
-    from harness.devices.emulators import AvdEmulator
+    monkeypatch.setattr("harness.devices.android.avd.free_console_port", tools.free_port)
+    from harness.devices.android.avd import AvdEmulator
 
     with FakeAdbServer() as server:
         client = adbutils.AdbClient(host="127.0.0.1", port=server.port)
@@ -451,7 +451,7 @@ def test_an_avd_that_never_boots_is_a_clear_error_and_is_stopped(tmp_path: Path,
 
 
 def test_boot_fallback_when_boot_completed_is_never_set() -> None:
-    from harness.devices.emulators import boot_completed
+    from harness.devices.android.avd import boot_completed
 
     fake = FakeAndroid("emulator-5560", props={"init.svc.bootanim": "stopped"})
     fake.extra["pm"] = lambda argv: ("package:/system/framework/framework-res.apk\n", 0)
@@ -490,7 +490,7 @@ def test_a_run_on_the_android_device_keeps_crashes_notes_and_screens(
     finally:
         device.__exit__()
     assert observations.launch_ms == 712.0
-    assert [c["kind"] for c in observations.crashes] == ["crash", "native-crash", "anr"]
+    assert [c.kind for c in observations.crashes] == ["crash", "native-crash", "anr"]
     assert observations.screens and observations.screens[0].as_screen().title == "投诉建议"
     assert any("Frida 未启用" in n for n in observations.notes)
     assert observations.device_info["os"] == "Android 14 (API 34)"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.devices import android_output as out
+from harness.devices.android import output as out
+from harness.devices.common.crash import utc_offset
 from tests.fakes.android_phone import recorded
 
 PACKAGE = "gov.fingertip.sample"
@@ -121,6 +122,6 @@ def test_raw_uiautomator_dump_gives_the_same_model() -> None:
 
 
 def test_console_offsets() -> None:
-    assert out.utc_offset("+0800") == 28800
-    assert out.utc_offset("-0530") == -19800
-    assert out.utc_offset("garbage") == 0
+    assert utc_offset("+0800") == 28800
+    assert utc_offset("-0530") == -19800
+    assert utc_offset("garbage") == 0

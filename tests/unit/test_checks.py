@@ -9,6 +9,7 @@ import pytest
 from harness.checks import compat, complaint, filing, ipv6, mandatory, monitoring, uploads
 from harness.checks.base import ARTICLES
 from harness.checks.registry import CHECKS
+from harness.devices.common.crash import Crash
 from harness.observe.model import Action, FlowRecord, Observations, ScreenVisit
 from harness.ui.tree import Screen, UiNode
 
@@ -266,10 +267,9 @@ def test_compat_passes_a_normal_run_and_fails_refusals_and_blank_screens() -> No
 def test_crashes_in_the_device_logs_fail_compat_and_monitoring() -> None:
     run = observations([screen("/", texts=("首页",))])
     run.alive_at_end = True  # restarted by the system: alive at the end, but it crashed on the way
-    run.crashes = [{"kind": "crash", "process": "gov.app", "pid": 1, "t": T0 + 5, "summary": "java.lang.NPE",
-                    "source": "logcat"},
-                   {"kind": "anr", "process": "gov.app", "pid": 2, "t": T0 + 9, "summary": "ANR：Input dispatching",
-                    "source": "dropbox:data_app_anr"}]
+    run.crashes = [Crash(kind="crash", process="gov.app", pid=1, t=T0 + 5, summary="java.lang.NPE", source="logcat"),
+                   Crash(kind="anr", process="gov.app", pid=2, t=T0 + 9, summary="ANR：Input dispatching",
+                         source="dropbox:data_app_anr")]
     finding = compat.check(run)
     assert finding.verdict == "fail" and "崩溃 1 次" in finding.summary and "无响应（ANR） 1 次" in finding.summary
     assert finding.details["crashes"] == 2

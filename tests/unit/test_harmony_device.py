@@ -17,8 +17,8 @@ from PIL import Image
 
 from harness.config.farm import HarmonyDeviceSpec
 from harness.config.scenario import load_scenario
-from harness.devices import harmony as harmony_module
-from harness.devices.harmony import HarmonyDevice
+from harness.devices.harmony import device as harmony_module
+from harness.devices.harmony.device import HarmonyDevice
 from harness.devices.health import health
 from harness.errors import AppIncompatible, DeviceError
 from harness.reports.results import judge
@@ -97,8 +97,8 @@ def test_a_run_installs_routes_launches_and_keeps_crashes_screens_and_video(tmp_
     assert hdc.state["rports"] == []  # removed again
     assert observations.capture
     assert observations.launch_ms is not None
-    assert [c["kind"] for c in observations.crashes] == ["crash", "anr"]
-    assert observations.crashes[0]["summary"] == "TypeError: Cannot read property latitude of undefined"
+    assert [c.kind for c in observations.crashes] == ["crash", "anr"]
+    assert observations.crashes[0].summary == "TypeError: Cannot read property latitude of undefined"
     assert any("Frida 不支持" in n for n in observations.notes)
     assert observations.screens[0].as_screen().key == f"{BUNDLE}/EntryAbility#pages/Complaint"
     assert any(i[0] == "click" for i in hdc.state.get("inputs", []))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.devices import harmony_output as out
+from harness.devices.harmony import output as out
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "harmony"
 BUNDLE = "com.fingertip.harmony"

@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 import adbutils
 
 from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec
-from harness.devices import android_output as out
-from harness.devices.android_record import ScrcpyRecorder, ScreenrecordChain
-from harness.devices.appium_server import LocalAppium
-from harness.devices.emulators import AvdEmulator, EmulatorConsole, console_port
-from harness.devices.journal import Journal
+from harness.devices.android import output as out
+from harness.devices.android.avd import AvdEmulator, EmulatorConsole, console_port
+from harness.devices.android.record import ScrcpyRecorder, ScreenrecordChain
+from harness.devices.common.appium_server import LocalAppium
+from harness.devices.common.crash import utc_offset, write_crashes
+from harness.devices.common.journal import Journal
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
 from harness.errors import AppIncompatible, DeviceError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
@@ -367,11 +368,11 @@ class AndroidDevice:
         log = self._sh(f"logcat -d -v threadtime -v epoch -b main,system,crash -t {since:.3f}", timeout=120)
         (setup.run_dir / "logcat.txt").write_text(log[-LOGCAT_LIMIT:], encoding="utf-8")
         crashes = out.logcat_crashes(log, package)
-        zone = out.utc_offset(self._sh("date +%z"))
+        zone = utc_offset(self._sh("date +%z"))
         for tag in DROPBOX_TAGS:
             crashes += out.dropbox_crashes(self._sh(["dumpsys", "dropbox", "--print", tag], timeout=120), package,
                                            since, zone)
-        out.write_crashes(setup.run_dir / CRASHES_FILE, crashes, offset)
+        write_crashes(setup.run_dir / CRASHES_FILE, crashes, offset)
 
     def alive(self) -> bool:
         package = self._run.get("package")

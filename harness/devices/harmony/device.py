@@ -23,12 +23,12 @@ from urllib.parse import urlsplit
 from PIL import Image
 
 from harness.config.farm import HarmonyDeviceSpec
-from harness.devices import harmony_output as out
-from harness.devices.android_output import utc_offset, write_crashes
-from harness.devices.emulators import DevEcoEmulator
-from harness.devices.harmony_record import SnapshotRecorder
-from harness.devices.hdc import Hdc, list_targets
-from harness.devices.journal import Journal
+from harness.devices.common.crash import utc_offset, write_crashes
+from harness.devices.common.journal import Journal
+from harness.devices.harmony import output as out
+from harness.devices.harmony.deveco import DevEcoEmulator
+from harness.devices.harmony.hdc import Hdc, list_targets
+from harness.devices.harmony.record import SnapshotRecorder
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
 from harness.errors import AppIncompatible, DeviceError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked

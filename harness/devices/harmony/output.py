@@ -9,7 +9,8 @@ import re
 import time
 from typing import Any
 
-from harness.devices.android_output import Crash, CrashKind, InstallOutcome
+from harness.devices.common.crash import Crash, CrashKind
+from harness.devices.common.install import InstallOutcome
 from harness.ui.tree import Role, Screen, UiNode
 
 # ── hdc ─────────────────────────────────────────────────────────────────────────────────────
@@ -120,8 +121,8 @@ def faultlog_crash(name: str, text: str, bundle: str, since: float = 0.0, utc_of
     if kind == "anr":
         summary = f"APP_FREEZE：{reason}"
     pid = fields.get("Pid", "").strip()
-    return Crash(kind, module, int(pid) if pid.isdigit() else None, t, summary, f"faultlog:{named['kind']}",
-                 text[:4000])
+    return Crash(kind=kind, process=module, pid=int(pid) if pid.isdigit() else None, t=t, summary=summary,
+                 source=f"faultlog:{named['kind']}", detail=text[:4000])
 
 
 # ── uitest dumpLayout → Screen ─────────────────────────────────────────────────────────────

@@ -1,4 +1,4 @@
-"""Android emulators: the console (geo fix, kill) and an AVD's lifecycle, started headless with a
+"""Android Virtual Devices: the emulator console (geo fix, kill) and an AVD's lifecycle, started headless with a
 clean state and stopped again, only when the harness started it."""
 
 from __future__ import annotations
@@ -7,16 +7,14 @@ import contextlib
 import os
 import socket
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
 from harness import tools
+from harness.devices.common.boot import BOOT_TIMEOUT_S, wait_for_boot
 from harness.errors import BackendUnavailable, DeviceError
 
 CONSOLE_TOKEN = Path.home() / ".emulator_console_auth_token"
-BOOT_TIMEOUT_S = 300.0
 
 
 def console_port(serial: str) -> int | None:
@@ -68,19 +66,6 @@ class EmulatorConsole:
     def kill(self) -> None:
         with contextlib.suppress(DeviceError, OSError):
             self.command("kill")
-
-
-def wait_for_boot(device_id: str, what: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float,
-                  booted: Callable[[], bool]) -> None:
-    """Poll `booted` until it says yes; an emulator process that exits, or the deadline, is a DeviceError."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise DeviceError(device_id, f"the emulator for {what} exited (code {process.returncode}); see {log_path}")
-        if booted():
-            return
-        time.sleep(2)
-    raise DeviceError(device_id, f"{what} did not finish booting in {timeout:.0f} s")
 
 
 def emulator_command(avd: str, port: int, wipe: bool, emulator: str) -> list[str]:
@@ -170,61 +155,3 @@ def boot_completed(adb_client: Any, serial: str) -> bool:
         return animation == "stopped" and packages.returncode == 0 and "package:" in packages.output
     except Exception:  # not listed yet, offline while booting: keep waiting
         return False
-
-
-
-class DevEcoEmulator:
-    """A DevEco HarmonyOS emulator by instance name (`Emulator -hvd NAME`), waited for on hdc
-    (`bootevent.boot.completed`) and stopped again — only when the harness started it."""
-
-    def __init__(self, device_id: str, name: str, target: str, server: str | None, log_path: Path,
-                 boot_timeout: float = BOOT_TIMEOUT_S) -> None:
-        self.device_id = device_id
-        self.name = name
-        self.target = target
-        self.server = server
-        self.log_path = log_path
-        self.boot_timeout = boot_timeout
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Self:
-        from harness.devices.hdc import Hdc, list_targets
-
-        if list_targets(self.device_id, self.server).get(self.target) == "Connected":
-            return self  # already running: someone else's to stop
-        emulator = tools.deveco_emulator()
-        if emulator.path is None:
-            raise BackendUnavailable(self.device_id, f"the DevEco emulator is not installed: {emulator.install}")
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            self._process = subprocess.Popen([emulator.path, "-hvd", self.name], stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)
-        hdc = Hdc(self.device_id, self.target, self.server, timeout=15)
-
-        def booted() -> bool:
-            try:
-                return (list_targets(self.device_id, self.server).get(self.target) == "Connected"
-                        and hdc.param("bootevent.boot.completed") == "true")
-            except DeviceError:  # not listed yet, or hdc not answering while it boots
-                return False
-
-        try:
-            wait_for_boot(self.device_id, f"the DevEco emulator {self.name!r}", self._process, self.log_path,
-                          self.boot_timeout, booted)
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, 9)
-            process.wait(timeout=10)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.devices.hdc import Hdc
+from harness.devices.harmony.hdc import Hdc
 from harness.devices.protocol import VideoInfo
 from harness.errors import DeviceError
 

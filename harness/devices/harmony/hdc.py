@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import tools
-from harness.devices import harmony_output as out
+from harness.devices.harmony import output as out
 from harness.errors import BackendUnavailable, DeviceError
 
 

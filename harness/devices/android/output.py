@@ -7,14 +7,14 @@ Pure functions over text, tested on outputs recorded from real devices (tests/da
 from __future__ import annotations
 
 import calendar
-import json
 import re
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
+from harness.devices.common.crash import Crash, CrashKind
+from harness.devices.common.install import InstallOutcome
 from harness.ui.tree import Role, Screen, UiNode
 
 # ── pm install ──────────────────────────────────────────────────────────────────────────────
@@ -26,14 +26,6 @@ INCOMPATIBLE = frozenset({
     "INSTALL_FAILED_NEWER_SDK",
 })
 """Install failures that say the app cannot run on this system (a compatibility finding, not a harness fault)."""
-
-
-@dataclass(frozen=True)
-class InstallOutcome:
-    ok: bool
-    reason: str = ""
-    """INSTALL_FAILED_* / INSTALL_PARSE_FAILED_* code, or EXCEPTION when pm itself threw."""
-    message: str = ""
 
 
 def parse_install(output: str) -> InstallOutcome:
@@ -114,39 +106,6 @@ def parse_wm_size(output: str) -> tuple[int, int] | None:
 
 # ── crashes ─────────────────────────────────────────────────────────────────────────────────
 
-CrashKind = Literal["crash", "native-crash", "anr"]
-
-
-@dataclass(frozen=True)
-class Crash:
-    kind: CrashKind
-    process: str
-    pid: int | None
-    t: float | None
-    """Epoch seconds."""
-    summary: str
-    source: str
-    """logcat · dropbox:<tag>"""
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def write_crashes(path: Path, crashes: list[Crash], offset: float) -> None:
-    """crashes.jsonl of a run: each crash once (logcat and dropbox report the same one), in the order given,
-    its device time moved onto the run clock by `offset`."""
-    seen: set[tuple[str, int | None]] = set()
-    with open(path, "w", encoding="utf-8") as sink:
-        for crash in crashes:
-            if (crash.kind, crash.pid) in seen:
-                continue
-            seen.add((crash.kind, crash.pid))
-            record = crash.to_dict()
-            record["t"] = crash.t + offset if crash.t is not None else None
-            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
 def belongs_to(process: str, package: str) -> bool:
     """The app's own processes: `pkg`, `pkg:remote`; native crash lines cut names to their last 15 chars."""
     if process == package or process.startswith(package + ":"):
@@ -178,8 +137,9 @@ def logcat_crashes(text: str, package: str, year: int | None = None, utc_offset_
     def close() -> None:
         nonlocal current
         if current and belongs_to(current["process"], package):
-            crashes.append(Crash(current["kind"], current["process"], current["pid"], current["t"],
-                                 current["summary"], "logcat", "\n".join(current["lines"])[:4000]))
+            crashes.append(Crash(kind=current["kind"], process=current["process"], pid=current["pid"], t=current["t"],
+                                 summary=current["summary"], source="logcat",
+                                 detail="\n".join(current["lines"])[:4000]))
         current = None
 
     for line in text.splitlines():
@@ -260,18 +220,9 @@ def dropbox_crashes(text: str, package: str, since: float = 0.0, utc_offset_s: i
         if kind == "anr" and not summary.startswith("ANR"):
             summary = f"ANR：{summary}"
         pid = fields.get("PID", "")
-        crashes.append(Crash(kind, process, int(pid) if pid.isdigit() else None, float(t), summary,
-                             f"dropbox:{head['tag']}", "\n".join(body)[:4000]))
+        crashes.append(Crash(kind=kind, process=process, pid=int(pid) if pid.isdigit() else None, t=float(t),
+                             summary=summary, source=f"dropbox:{head['tag']}", detail="\n".join(body)[:4000]))
     return crashes
-
-
-def utc_offset(date_z: str) -> int:
-    """`date +%z` (`+0800`) → seconds east of UTC."""
-    found = re.match(r"([+-])(\d\d)(\d\d)", date_z.strip())
-    if not found:
-        return 0
-    seconds = int(found[2]) * 3600 + int(found[3]) * 60
-    return -seconds if found[1] == "-" else seconds
 
 
 # ── UiAutomator hierarchy → Screen ─────────────────────────────────────────────────────────

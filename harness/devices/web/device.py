@@ -24,16 +24,16 @@ from selenium.webdriver.common.by import By
 
 from harness import tools
 from harness.config.farm import WebDeviceSpec
-from harness.devices.appium_server import LocalAppium
-from harness.devices.display import VirtualDisplay
+from harness.devices.common.appium_server import LocalAppium
 from harness.devices.protocol import LaunchInfo, RunSetup, VideoInfo
-from harness.devices.screenrecord import X11Recorder
+from harness.devices.web.display import VirtualDisplay
+from harness.devices.web.x11_recorder import X11Recorder
 from harness.errors import DeviceError
 from harness.ui.tree import Screen, UiNode
 
 _JS = resources.files("harness")
 HOOK_SCRIPT = (_JS / "instrumentation" / "web_hooks.js").read_text(encoding="utf-8")
-SNAPSHOT_SCRIPT = (_JS / "devices" / "dom_snapshot.js").read_text(encoding="utf-8")
+SNAPSHOT_SCRIPT = (_JS / "devices" / "web" / "dom_snapshot.js").read_text(encoding="utf-8")
 TAP_TARGET_SCRIPT = """
 const el = document.querySelector(arguments[0]);
 if (!el) return null;
