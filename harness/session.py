@@ -22,7 +22,15 @@ from harness.config.scenario import Scenario
 from harness.devices.lease import DeviceBusy, DeviceLease
 from harness.devices.protocol import Device
 from harness.devices.registry import PLATFORM_OF_KIND, open_device
-from harness.errors import AppIncompatible, BackendUnavailable, FingertipError
+from harness.errors import (
+    AppIncompatible,
+    BackendUnavailable,
+    DeviceError,
+    DeviceLost,
+    FingertipError,
+    HostError,
+    PackageError,
+)
 from harness.reports.results import CELL_RESULTS, judge, missing_record, write_cell
 from harness.reports.run_page import write_run_pages
 from harness.run import RunPaths, execute_run
@@ -120,8 +128,10 @@ class SweepSession:
 
     def _attempts(self, scenario: Scenario, spec: DeviceSpecBase, root: Path,
                   without_run: Callable[[str, str], dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-        """Run the cell; a device fault (lost browser, adb gone) reopens the device and tries again, up to
-        `retries` times; a device that faults QUARANTINE_AFTER times is not used again in this sweep."""
+        """Run the cell. What happens on an error depends on whose fault it is (harness/errors.py): a device
+        fault reopens the device and tries again, up to `retries` times, and a device a health probe finds
+        gone counts toward its quarantine; a host fault ends the cell as `error` without blaming the device;
+        a package the device cannot take is the compatibility finding itself."""
         checks = checks_for(scenario)
         cell_dir = root.relative_to(self.sweep_dir).as_posix()
         for attempt in range(self.retries + 1):
@@ -135,25 +145,27 @@ class SweepSession:
                 observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked)
             except BackendUnavailable as e:
                 return without_run("skip", f"设备不可用：{e}")
-            except AppIncompatible as e:  # the compatibility finding itself; the other articles were not run
-                records = without_run("skip", f"应用无法在此设备安装，未运行：{e.message}")
-                for check in checks:
-                    if check.article == "16-compat":
-                        records[check.name] = missing_record(
-                            scenario.id, scenario.name, spec.id, scenario.platform, check, "fail",
-                            f"应用无法在 {spec.id} 上安装运行：{e.message}", cell_dir)
-                        records[check.name]["details"] = {"install_refused": e.reason}
-                return records
-            except FingertipError as e:
-                log.error("run %s@%s failed (attempt %d): %s", scenario.id, spec.id, attempt + 1, e)
+            except (AppIncompatible, PackageError) as e:  # the compatibility finding; other articles not run
+                return self._incompatible(scenario, spec, checks, cell_dir, e.message, e.reason, without_run)
+            except HostError as e:
+                log.error("run %s@%s: host problem, no device blamed: %s", scenario.id, spec.id, e)
+                return without_run("error", f"检测主机故障（不归咎于设备）：{e}")
+            except DeviceError as e:
+                lost = isinstance(e, DeviceLost) or not self._healthy(spec)
+                log.error("run %s@%s failed (attempt %d, device %s): %s", scenario.id, spec.id, attempt + 1,
+                          "lost" if lost else "still answering", e)
                 self._drop_device(spec)  # reopened (reconnected, restarted) on the next attempt
-                self._faults[spec.id] += 1
-                if self._faults[spec.id] >= QUARANTINE_AFTER:
-                    self._quarantined[spec.id] = str(e)
+                if lost:
+                    self._faults[spec.id] += 1
+                    if self._faults[spec.id] >= QUARANTINE_AFTER:
+                        self._quarantined[spec.id] = str(e)
                 if attempt == self.retries or spec.id in self._quarantined:
                     tried = f"（共尝试 {attempt + 1} 次）" if attempt else ""
-                    elsewhere = self._on_an_equivalent_device(scenario, spec, checks, cell_dir)
+                    elsewhere = self._on_an_equivalent_device(scenario, spec, checks, cell_dir) if lost else None
                     return elsewhere or without_run("error", f"运行出错{tried}：{e}")
+            except FingertipError as e:  # the app's UI or hooks stopped the run itself: the device is fine
+                log.error("run %s@%s stopped: %s", scenario.id, spec.id, e)
+                return without_run("error", f"运行中止：{e}")
             except Exception as e:  # a harness bug must cost one cell, not the sweep; retrying will not help
                 root.mkdir(parents=True, exist_ok=True)
                 (root / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
@@ -165,6 +177,29 @@ class SweepSession:
                         record["run"]["retried"] = attempt
                 return records
         raise AssertionError("unreachable: the last attempt returns")
+
+    def _incompatible(self, scenario: Scenario, spec: DeviceSpecBase, checks: list[Check], cell_dir: str,
+                      message: str, reason: str,
+                      without_run: Callable[[str, str], dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+        records = without_run("skip", f"应用无法在此设备安装，未运行：{message}")
+        for check in checks:
+            if check.article == "16-compat":
+                records[check.name] = missing_record(
+                    scenario.id, scenario.name, spec.id, scenario.platform, check, "fail",
+                    f"应用无法在 {spec.id} 上安装运行：{message}", cell_dir)
+                records[check.name]["details"] = {"install_refused": reason}
+        return records
+
+    def _healthy(self, spec: DeviceSpecBase) -> bool:
+        """The health probe after a device fault: does the open device still answer its own transport
+        (adb / hdc state, the WebDriver session)? A device not open any more is not healthy."""
+        opened = self._devices.get(spec.id)
+        if opened is None:
+            return False
+        try:
+            return opened[0].healthy()
+        except Exception:  # the probe itself failing is the answer
+            return False
 
     def equivalents(self, spec: DeviceSpecBase) -> list[DeviceSpecBase]:
         """Farm devices that can stand in for `spec`: same kind and the same labels (so the same OS class
@@ -184,11 +219,15 @@ class SweepSession:
                                            cell_device=spec.id)
             except DeviceBusy:
                 continue
-            except FingertipError as e:
+            except DeviceError as e:
                 log.error("run %s@%s on %s failed too: %s", scenario.id, spec.id, other.id, e)
                 self._drop_device(other)
                 self._faults[other.id] += 1
                 continue
+            except FingertipError as e:  # not the device's fault: another one would fail alike
+                log.error("run %s@%s on %s failed: %s", scenario.id, spec.id, other.id, e)
+                self._drop_device(other)
+                return None
             log.warning("run %s@%s ran on %s instead", scenario.id, spec.id, other.id)
             self._drop_device(other)  # its own cells may be another worker's: give the lease back
             records = {r["check"]: r for r in judge(observations, checks, cell_dir)}

@@ -81,6 +81,11 @@ class Device(Protocol):
         """Is the app still running and the device answering?"""
         ...
 
+    def healthy(self) -> bool:
+        """The health probe after a device fault: does the device still answer on its own transport (adb /
+        hdc state, the automation session)? Nothing the app does can answer it."""
+        ...
+
     def metrics(self) -> dict[str, float]:
         """Counters the backend can read for the running app (memory_mb, …); empty when none."""
         ...

@@ -13,14 +13,14 @@ from typing import Any
 
 import frida
 
-from harness.errors import FingertipError
+from harness.errors import HostError
 
 AGENT_DIR = Path(__file__).resolve().parent / "agent"
 ENTRY = "src/index.ts"
 _lock = threading.Lock()
 
 
-class AgentBuildError(FingertipError):
+class AgentBuildError(HostError):
     """The agent did not compile; `diagnostics` holds the compiler's messages (file:line: text)."""
 
     def __init__(self, message: str, diagnostics: list[str] | None = None) -> None:

@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from harness.errors import FingertipError
+from harness.errors import HostError
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,11 @@ Handler = Callable[[Request], Response | None]
 def load_sample(folder: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"fingertip_sample_{folder.name}", folder / "app.py")
     if spec is None or spec.loader is None:
-        raise FingertipError(f"{folder}: cannot load app.py")
+        raise HostError(f"{folder}: cannot load app.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not isinstance(getattr(module, "HOSTS", None), dict) or not callable(getattr(module, "handle", None)):
-        raise FingertipError(f"{folder}/app.py must define HOSTS and handle(request)")
+        raise HostError(f"{folder}/app.py must define HOSTS and handle(request)")
     return module
 
 

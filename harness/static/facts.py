@@ -8,20 +8,13 @@ cleartext traffic).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-from harness.errors import AppIncompatible, FingertipError
+from harness.errors import AppIncompatible, PackageError
+
+__all__ = ["PackageError"]
 
 Severity = Literal["blocking", "note"]
-
-
-class PackageError(FingertipError):
-    """A package file cannot be read (not a zip, no manifest, broken manifest)."""
-
-    def __init__(self, path: Path | str, message: str) -> None:
-        self.path = Path(path)
-        super().__init__(f"{self.path}: {message}")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from harness.config.scenario import Explore, Step
 from harness.devices.protocol import Device
+from harness.errors import UiError
 from harness.evidence import keywords
 from harness.observe.model import Action, ScreenVisit
 from harness.ui import complaint_form
@@ -100,7 +101,7 @@ class Explorer:
             try:
                 self.device.screenshot(shot)
                 ref = f"{self.shots.name}/{shot.name}"
-            except Exception as e:  # a missing picture must not end the walk
+            except UiError as e:  # a missing picture must not end the walk
                 self.walk.problems.append(f"screenshot failed on {screen.key}: {e}")
                 ref = None
             self.walk.screens.append(ScreenVisit(t=self.clock(), signature=signature, screen=screen.to_dict(),
@@ -213,7 +214,7 @@ class Explorer:
             self._tried.add(key)
             try:
                 after = self.act(node, screen)
-            except Exception as e:  # the control went away under us: note it and go on
+            except UiError as e:  # the control went away under us: note it and go on
                 self.walk.problems.append(f"could not act on {node.label!r} at {screen.key}: {e}")
                 continue
             if after.signature() == screen.signature():
@@ -244,7 +245,7 @@ class Explorer:
                     break
                 try:
                     self.device.home()
-                except Exception as e:
+                except UiError as e:
                     self.walk.problems.append(f"explorer stopped: {e}")
                     return self.walk
                 self._settle()

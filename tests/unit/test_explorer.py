@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.config.scenario import Explore, Step
+from harness.errors import DeviceLost, UiError
 from harness.ui.explorer import Explorer, priority
 from harness.ui.tree import Screen, UiNode
 
@@ -137,3 +138,31 @@ def test_scripted_steps_run_first(tmp_path: Path) -> None:
     explorer.run((Step(tap="互动"), Step(tap="更多服务"), Step(tap="不存在的按钮")))
     assert device.taps[:2] == ["互动", "更多服务"]
     assert any("不存在的按钮" in p for p in explorer.walk.problems)
+
+
+class FlakyControls(FakeDevice):
+    """Every control of the 服务 tab has gone away by the time it is tapped."""
+
+    def tap(self, node: UiNode) -> None:
+        if self.history[-1] == "services":
+            raise UiError(self.id, f"control {node.label!r} is gone from the page")
+        super().tap(node)
+
+
+class LostMidWalk(FakeDevice):
+    def tap(self, node: UiNode) -> None:
+        if len(self.taps) >= 3:
+            raise DeviceLost(self.id, "tap: the browser, its driver or the device is gone")
+        super().tap(node)
+
+
+def test_a_ui_error_is_noted_and_the_walk_goes_on(tmp_path: Path) -> None:
+    device = FlakyControls()
+    explorer = walk(tmp_path, device, budget_s=20, max_actions=40)
+    assert any("is gone from the page" in p for p in explorer.walk.problems)
+    assert "我的" in device.taps  # other tabs were still walked after the failures
+
+
+def test_a_lost_device_ends_the_walk_for_the_session_to_retry(tmp_path: Path) -> None:
+    with pytest.raises(DeviceLost):
+        walk(tmp_path, LostMidWalk(), budget_s=20, max_actions=40)

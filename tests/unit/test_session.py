@@ -12,7 +12,7 @@ import pytest
 from harness import session as session_module
 from harness.config.farm import AndroidDeviceSpec, Farm
 from harness.config.scenario import load_scenario
-from harness.errors import AppIncompatible, DeviceError
+from harness.errors import AppIncompatible, CaptureError, DeviceError, DeviceLost, PackageError, UiError
 from harness.session import SweepSession
 
 
@@ -159,3 +159,82 @@ def test_a_busy_equivalent_device_is_not_waited_for(tmp_path: Path, monkeypatch:
 
     with DeviceLease(tmp_path, "phone-b"), pytest.raises(DeviceBusy):
         DeviceLease(tmp_path, "phone-b", wait=False).__enter__()
+
+
+class Answering:
+    """An open device whose transport still answers the health probe."""
+
+    def healthy(self) -> bool:
+        return True
+
+
+def test_a_host_fault_never_blames_or_quarantines_the_device(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    opened: list[int] = []
+    monkeypatch.setattr(session_module, "open_device",
+                        lambda spec, work: contextlib.nullcontext(opened.append(1) or Answering()))
+    attempts: list[int] = []
+
+    def proxy_down(*args: Any, **kwargs: Any) -> None:
+        attempts.append(1)
+        raise CaptureError("mitmdump exited with 1 while starting")
+
+    monkeypatch.setattr(session_module, "execute_run", proxy_down)
+    for _ in range(3):
+        records = session._run_cell(scenario, spec)
+        session._cell = None
+        assert {r["verdict"] for r in records.values()} == {"error"}
+        assert "检测主机故障" in records["compatibility"]["summary"]
+    assert attempts == [1, 1, 1]  # not retried: another attempt would meet the same host
+    assert opened == [1]  # the device was never closed as faulty
+    assert not session._quarantined and not session._faults
+
+
+def test_a_device_fault_on_a_device_that_still_answers_is_retried_but_never_quarantines_it(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    monkeypatch.setattr(session_module, "open_device", lambda spec, work: contextlib.nullcontext(Answering()))
+    attempts: list[int] = []
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        attempts.append(1)
+        raise DeviceError(spec.id, "am start: Error type 3")
+
+    monkeypatch.setattr(session_module, "execute_run", fails)
+    for _ in range(3):
+        session._run_cell(scenario, spec)
+    assert len(attempts) == 6  # every cell tried twice: the device is never set aside
+    assert not session._quarantined
+
+
+def test_a_lost_device_counts_toward_quarantine_even_when_it_answers_again(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    monkeypatch.setattr(session_module, "open_device", lambda spec, work: contextlib.nullcontext(Answering()))
+    monkeypatch.setattr(session_module, "execute_run",
+                        lambda *a, **k: (_ for _ in ()).throw(DeviceLost(spec.id, "the automation session is gone")))
+    session._run_cell(scenario, spec)
+    assert spec.id in session._quarantined
+
+
+def test_a_ui_error_that_escapes_a_run_ends_the_cell_without_blaming_the_device(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    monkeypatch.setattr(session_module, "open_device", lambda spec, work: contextlib.nullcontext(Answering()))
+    monkeypatch.setattr(session_module, "execute_run",
+                        lambda *a, **k: (_ for _ in ()).throw(UiError(spec.id, "load the entry: TimeoutException")))
+    records = session._run_cell(scenario, spec)
+    assert {r["verdict"] for r in records.values()} == {"error"}
+    assert not session._faults
+
+
+def test_a_package_that_cannot_be_read_is_a_compatibility_finding(
+        sweep: tuple[SweepSession, Any, AndroidDeviceSpec], monkeypatch: pytest.MonkeyPatch) -> None:
+    session, scenario, spec = sweep
+    unreadable = PackageError("app.apk", "not an APK (not a zip archive)")
+    monkeypatch.setattr(session_module, "execute_run", lambda *a, **k: (_ for _ in ()).throw(unreadable))
+    records = session._run_cell(scenario, spec)
+    assert records["compatibility"]["verdict"] == "fail"
+    assert "not an APK" in records["compatibility"]["summary"]
+    assert not session._faults

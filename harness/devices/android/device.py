@@ -25,8 +25,9 @@ from harness.devices.android.record import ScrcpyRecorder, ScreenrecordChain
 from harness.devices.common.appium_server import LocalAppium
 from harness.devices.common.crash import utc_offset, write_crashes
 from harness.devices.common.journal import Journal
+from harness.devices.common.webdriver_faults import classified
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
-from harness.errors import AppIncompatible, DeviceError
+from harness.errors import AppIncompatible, DeviceError, UiError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
 from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
@@ -383,6 +384,21 @@ class AndroidDevice:
         except adbutils.AdbError:
             return False
 
+    def healthy(self) -> bool:
+        """adb still lists the device, and the UiAutomator2 session (when one is open) still answers a
+        command that no app UI can answer for it."""
+        try:
+            if check_state(self.client, self.serial, self.id) != "device":
+                return False
+            if self._driver is not None:
+                self._driver.orientation  # noqa: B018 — the command is the probe
+            return True
+        except Exception:  # adb or the session gone: that is the answer
+            return False
+
+    def _driving(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return classified(self.id, what, self.healthy)
+
     def metrics(self) -> dict[str, float]:
         package = self._run.get("package")
         if not package:
@@ -438,7 +454,8 @@ class AndroidDevice:
             time.sleep(0.3)
 
     def screen(self) -> Screen:
-        source = self._source()
+        with self._driving("page source"):
+            source = self._source()
         try:
             key = f"{self._driver.current_package}/{self._driver.current_activity}"
         except Exception:
@@ -453,14 +470,16 @@ class AndroidDevice:
             self._driver.find_element(AppiumBy.XPATH, node.ref).click()
         except WebDriverException:  # moved or re-rendered: tap where it was drawn
             x1, y1, x2, y2 = node.bounds
-            self._driver.execute_script("mobile: clickGesture", {"x": (x1 + x2) // 2, "y": (y1 + y2) // 2})
+            with self._driving(f"tap {node.label!r}"):
+                self._driver.execute_script("mobile: clickGesture", {"x": (x1 + x2) // 2, "y": (y1 + y2) // 2})
 
     def type_text(self, node: UiNode, text: str) -> None:
         from appium.webdriver.common.appiumby import AppiumBy
 
-        element = self._driver.find_element(AppiumBy.XPATH, node.ref)
-        element.clear()
-        element.send_keys(text)  # UiAutomator2 sets the text directly: Chinese needs no IME
+        with self._driving(f"type into {node.label!r}"):
+            element = self._driver.find_element(AppiumBy.XPATH, node.ref)
+            element.clear()
+            element.send_keys(text)  # UiAutomator2 sets the text directly: Chinese needs no IME
         with contextlib.suppress(Exception):
             self._driver.hide_keyboard()
 
@@ -470,11 +489,11 @@ class AndroidDevice:
         self.settle(5)
         picker = self.screen()
         if not picker.key.startswith(PICKERS):
-            raise DeviceError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
+            raise UiError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
         name = Path(str(self._run.get("photo") or path)).name
         wanted = [n for n in picker.nodes if name in n.label or name in n.hint]
         if not wanted:
-            raise DeviceError(self.id, f"the picker {picker.key} does not show {name}")
+            raise UiError(self.id, f"the picker {picker.key} does not show {name}")
         self.tap(wanted[0])
 
     def back(self) -> None:
@@ -483,7 +502,7 @@ class AndroidDevice:
     def home(self) -> None:
         component = self._run.get("component")
         if not component:
-            raise DeviceError(self.id, "no app is running")
+            raise UiError(self.id, "no app is running")
         # NEW_TASK | CLEAR_TASK: the launcher activity on top of an emptied task.
         output, _ = self._sh2(["am", "start", "-W", "-f", "0x10008000", "-n", component])
         if not out.parse_am_start(output).ok:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.devices.protocol import VideoInfo
-from harness.errors import DeviceError
+from harness.errors import DeviceError, HostError
 
 SEGMENT_S = 180
 """screenrecord's own limit (--time-limit cannot go above it)."""
@@ -134,7 +134,7 @@ def join(parts: list[Path], path: Path) -> None:
     listing.write_text("".join(f"file '{p.name}'\n" for p in parts), encoding="utf-8")
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
-        raise DeviceError("-", "ffmpeg is needed to join screenrecord segments (apt install ffmpeg)")
+        raise HostError("ffmpeg is needed to join screenrecord segments (apt install ffmpeg)")
     result = subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", listing.name,
                              "-c", "copy", path.name], cwd=path.parent, capture_output=True, text=True, timeout=300)
     listing.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from appium.webdriver.appium_service import AppiumService
 
 from harness import tools
-from harness.errors import BackendUnavailable, DeviceError
+from harness.errors import BackendUnavailable, HostError
 
 
 class LocalAppium:
@@ -47,7 +47,7 @@ class LocalAppium:
             )
         except Exception as e:
             self.__exit__()
-            raise DeviceError(self.device_id, f"Appium did not start: {e}") from e
+            raise HostError(f"{self.device_id}: Appium did not start: {e}") from e
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -30,7 +30,7 @@ from harness.devices.harmony.deveco import DevEcoEmulator
 from harness.devices.harmony.hdc import Hdc, list_targets
 from harness.devices.harmony.record import SnapshotRecorder
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
-from harness.errors import AppIncompatible, DeviceError
+from harness.errors import AppIncompatible, DeviceError, UiError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
 from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
@@ -258,6 +258,13 @@ class HarmonyDevice:
         except DeviceError:
             return False
 
+    def healthy(self) -> bool:
+        try:
+            check_target(self.spec)
+            return True
+        except DeviceError:
+            return False
+
     def metrics(self) -> dict[str, float]:
         return {}  # hidumper's memory figures need root on user builds: none read here
 
@@ -320,10 +327,10 @@ class HarmonyDevice:
         self.settle(5)
         picker = self.screen()
         if not picker.key.startswith(PICKERS):
-            raise DeviceError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
+            raise UiError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
         wanted = [n for n in picker.nodes if "fingertip-canary" in n.label or "fingertip-canary" in n.hint]
         if not wanted:
-            raise DeviceError(self.id, f"the picker {picker.key} does not show the canary photo")
+            raise UiError(self.id, f"the picker {picker.key} does not show the canary photo")
         self.tap(wanted[0])
 
     def back(self) -> None:
@@ -332,7 +339,7 @@ class HarmonyDevice:
     def home(self) -> None:
         bundle, ability, module = (self._run.get(k) for k in ("bundle", "ability", "module"))
         if not bundle:
-            raise DeviceError(self.id, "no app is running")
+            raise UiError(self.id, "no app is running")
         self.hdc.shell(f"aa force-stop {bundle}")
         output = self.hdc.shell(f"aa start -a {ability} -b {bundle}" + (f" -m {module}" if module else ""))
         if "successfully" not in output:

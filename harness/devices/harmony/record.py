@@ -17,7 +17,7 @@ from pathlib import Path
 
 from harness.devices.harmony.hdc import Hdc
 from harness.devices.protocol import VideoInfo
-from harness.errors import DeviceError
+from harness.errors import DeviceError, HostError
 
 REMOTE = "/data/local/tmp"
 
@@ -81,7 +81,7 @@ def join_frames(frames: list[tuple[float, Path]], ended: float, path: Path) -> N
     """An H.264 video where each frame lasts until the next one was taken (ffmpeg concat durations)."""
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
-        raise DeviceError("-", "ffmpeg is needed to join the screen frames (apt install ffmpeg)")
+        raise HostError("ffmpeg is needed to join the screen frames (apt install ffmpeg)")
     listing = path.with_suffix(".frames.txt")
     lines = []
     for (taken, frame), (following, _) in zip(frames, [*frames[1:], (ended, frames[-1][1])], strict=True):
@@ -94,4 +94,4 @@ def join_frames(frames: list[tuple[float, Path]], ended: float, path: Path) -> N
                             capture_output=True, text=True, timeout=600)
     listing.unlink(missing_ok=True)
     if result.returncode != 0:
-        raise DeviceError("-", f"ffmpeg could not join the screen frames: {result.stderr.strip()[-500:]}")
+        raise HostError(f"ffmpeg could not join the screen frames: {result.stderr.strip()[-500:]}")

@@ -19,16 +19,19 @@ from urllib.parse import urlsplit
 import urllib3
 from appium import webdriver
 from appium.options.common import AppiumOptions
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import (
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 
 from harness import tools
 from harness.config.farm import WebDeviceSpec
 from harness.devices.common.appium_server import LocalAppium
+from harness.devices.common.webdriver_faults import classified
 from harness.devices.protocol import LaunchInfo, RunSetup, VideoInfo
 from harness.devices.web.display import VirtualDisplay
 from harness.devices.web.x11_recorder import X11Recorder
-from harness.errors import DeviceError
+from harness.errors import DeviceError, UiError
 from harness.ui.tree import Screen, UiNode
 
 _JS = resources.files("harness")
@@ -44,9 +47,6 @@ const top = document.elementFromPoint(x, y);
 return [x, y, !!top && (top === el || el.contains(top))];
 """
 """Where to tap a control (its centre, scrolled into view) and whether a finger would reach it there."""
-SESSION_GONE = ("invalid session id", "session deleted", "not reachable", "disconnected", "session not created",
-                "failed to establish", "connection refused", "econnrefused", "could not proxy")
-"""WebDriver messages that mean the browser or its driver is gone (not that the page misbehaved)."""
 QUIET_MS = 300
 """A page whose DOM has not changed for this long, with nothing in flight, has settled."""
 
@@ -191,12 +191,12 @@ class WebDevice:
                 self._cdp("Browser.grantPermissions", {"origin": origin,
                                                        "permissions": ["geolocation", "videoCapture"]})
         started = time.time()
-        try:
+        with self._driving(f"load the entry {setup.scenario.entry}"):
             self._driver.get(setup.scenario.entry)
-        except WebDriverException as e:
-            raise DeviceError(self.id, f"entry {setup.scenario.entry} did not load: {e.msg}") from e
-        timing = self._driver.execute_script(
-            "const n = performance.getEntriesByType('navigation')[0]; return n ? n.duration : null;")
+            timing = self._driver.execute_script(
+                "const n = performance.getEntriesByType('navigation')[0]; return n ? n.duration : null;")
+        if not isinstance(timing, int | float) or isinstance(timing, bool):
+            timing = None  # the page answers this script: it may answer anything
         return LaunchInfo(started=started, launch_ms=timing)
 
     def finish(self) -> None:
@@ -210,19 +210,29 @@ class WebDevice:
 
     def alive(self) -> bool:
         """Does the page still answer? A crashed tab is the app's; a browser or driver that is gone is the
-        harness's own fault (DeviceError), never a verdict about the app."""
+        harness's own fault (DeviceLost), never a verdict about the app."""
         if self._driver is None:
             return False
         try:
-            self._driver.execute_script("return 1")
+            with self._driving("alive"):
+                self._driver.execute_script("return 1")
             return True
-        except WebDriverException as e:
-            lost = self._lost(e)
-            if lost:
-                raise lost from e
+        except UiError:
             return False  # a crashed or hung page: the app's
-        except (OSError, urllib3.exceptions.HTTPError) as e:  # Appium itself does not answer
-            raise DeviceError(self.id, f"Appium does not answer: {e}") from e
+
+    def healthy(self) -> bool:
+        """Is the browser session itself there? Asked with a WebDriver command that no page script answers
+        (the window handles), so a page cannot make it fail or pass."""
+        if self._driver is None:
+            return False
+        try:
+            self._driver.window_handles  # noqa: B018 — the command is the probe
+            return True
+        except (WebDriverException, OSError, urllib3.exceptions.HTTPError):
+            return False
+
+    def _driving(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return classified(self.id, what, self.healthy)
 
     def metrics(self) -> dict[str, float]:
         try:
@@ -249,18 +259,11 @@ class WebDevice:
                 return
             time.sleep(0.1)
 
-    def _lost(self, error: WebDriverException) -> DeviceError | None:
-        """A DeviceError when `error` says the browser or its driver is gone (not the page misbehaving)."""
-        message = (error.msg or str(error)).lower()
-        if any(gone in message for gone in SESSION_GONE):
-            return DeviceError(self.id, f"the browser session is gone: {message.splitlines()[0]}")
-        return None
-
     def screen(self) -> Screen:
-        try:
+        with self._driving("snapshot"):
             data = self._driver.execute_script(SNAPSHOT_SCRIPT)
-        except WebDriverException as e:
-            raise self._lost(e) or e from e
+        if not isinstance(data, dict):
+            raise UiError(self.id, "the page gave no snapshot")
         nodes = tuple(UiNode.from_dict(n) for n in data["nodes"])
         return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]))
 
@@ -271,36 +274,40 @@ class WebDevice:
         """A finger's tap: the control scrolled into view, then touch events at its centre (CDP, as a
         phone's touchscreen sends them). A control covered by another one gets a script click, which
         still runs the app's own handlers. WebDriver's click costs ~5× as much per tap through Appium."""
-        where = self._driver.execute_script(TAP_TARGET_SCRIPT, f'[data-fingertip-ref="{node.ref}"]')
-        if where is None:
-            raise DeviceError(self.id, f"control {node.label!r} is gone from the page")
-        x, y, reachable = where
-        if not reachable:
-            self._driver.execute_script(
-                "document.querySelector(arguments[0]).click()", f'[data-fingertip-ref="{node.ref}"]')
-            return
-        self._cdp("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-        self._cdp("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        with self._driving(f"tap {node.label!r}"):
+            where = self._driver.execute_script(TAP_TARGET_SCRIPT, f'[data-fingertip-ref="{node.ref}"]')
+            if where is None:
+                raise UiError(self.id, f"control {node.label!r} is gone from the page")
+            x, y, reachable = where
+            if not reachable:
+                self._driver.execute_script(
+                    "document.querySelector(arguments[0]).click()", f'[data-fingertip-ref="{node.ref}"]')
+                return
+            self._cdp("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+            self._cdp("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
     def type_text(self, node: UiNode, text: str) -> None:
-        element = self._element(node)
-        element.clear()
-        element.send_keys(text)
+        with self._driving(f"type into {node.label!r}"):
+            element = self._element(node)
+            element.clear()
+            element.send_keys(text)
 
     def choose_file(self, node: UiNode, path: Path) -> None:
-        self._element(node).send_keys(str(path))
+        with self._driving(f"choose a file for {node.label!r}"):
+            self._element(node).send_keys(str(path))
 
     def back(self) -> None:
-        self._driver.back()
+        with self._driving("back"):
+            self._driver.back()
 
     def home(self) -> None:
         assert self._setup is not None
-        try:
+        with self._driving(f"return to {self._setup.scenario.entry}"):
             self._driver.get(self._setup.scenario.entry)
-        except WebDriverException as e:
-            raise DeviceError(self.id, f"could not return to {self._setup.scenario.entry}: {e.msg}") from e
 
     def screenshot(self, path: Path) -> Path:
-        if not self._driver.save_screenshot(str(path)):
-            raise DeviceError(self.id, f"screenshot to {path} failed")
+        with self._driving("screenshot"):
+            saved = self._driver.save_screenshot(str(path))
+        if not saved:
+            raise UiError(self.id, f"screenshot to {path.name} failed")
         return path

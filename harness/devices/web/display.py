@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from harness.errors import DeviceError
+from harness.errors import BackendUnavailable, HostError
 
 
 class VirtualDisplay:
@@ -27,7 +27,7 @@ class VirtualDisplay:
                 pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
         except FileNotFoundError as e:
-            raise DeviceError(self.device_id, "Xvfb is not installed (apt-get install xvfb)") from e
+            raise BackendUnavailable(self.device_id, "Xvfb is not installed (apt-get install xvfb)") from e
         finally:
             os.close(write_fd)
         try:  # an interrupt while Xvfb starts must not leave it running
@@ -38,7 +38,7 @@ class VirtualDisplay:
             raise
         if not number:
             self.__exit__()
-            raise DeviceError(self.device_id, "Xvfb did not start")
+            raise HostError(f"{self.device_id}: Xvfb did not start")
         self.name = f":{number}"
         time.sleep(0.1)
         return self

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from harness.devices.protocol import VideoInfo
-from harness.errors import DeviceError
+from harness.errors import DeviceError, HostError
 
 # x11grab stamps frames with the wall clock; ffmpeg prints the first one as the input's start.
 _START = re.compile(r"Input #0, x11grab.*?start: ([0-9.]+)", re.S)
@@ -30,7 +30,7 @@ class X11Recorder:
     def start(self, path: Path) -> None:
         ffmpeg = shutil.which("ffmpeg")
         if not ffmpeg:
-            raise DeviceError(self.device_id, "ffmpeg is not installed (apt-get install ffmpeg)")
+            raise HostError("ffmpeg is not installed (apt-get install ffmpeg)")
         self._path, self._log = path, path.with_suffix(".ffmpeg.log")
         command = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-f", "x11grab", "-draw_mouse", "0",
                    "-framerate", str(self.fps), "-video_size", f"{self.width}x{self.height}", "-i", self.display,

@@ -1,0 +1,40 @@
+"""Whose fault a failed WebDriver command was (web and Android both drive the app through Appium): told by
+the exception's type and a health probe of the session, never by its message — a page or an app controls
+the text of its own errors and can write "invalid session id" into one on purpose."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import urllib3
+from selenium.common.exceptions import (
+    InvalidSessionIdException,
+    JavascriptException,
+    TimeoutException,
+    WebDriverException,
+)
+
+from harness.errors import DeviceLost, UiError
+
+APP_CAUSED = (JavascriptException, TimeoutException)
+"""What the app itself caused (its script threw, it hung): never a sign that the session is gone."""
+
+
+@contextlib.contextmanager
+def classified(device_id: str, what: str, healthy: Callable[[], bool]) -> Iterator[None]:
+    """Run WebDriver commands; a failure leaves as DeviceLost (the session, its driver or Appium is gone)
+    or UiError (the app did not do what the action needed)."""
+    try:
+        yield
+    except (OSError, urllib3.exceptions.HTTPError) as e:  # Appium itself does not answer
+        raise DeviceLost(device_id, f"{what}: Appium does not answer: {type(e).__name__}") from e
+    except InvalidSessionIdException as e:
+        raise DeviceLost(device_id, f"{what}: the automation session is gone") from e
+    except APP_CAUSED as e:
+        first_line = "".join((e.msg or "").strip().splitlines()[:1])[:200]
+        raise UiError(device_id, f"{what}: {type(e).__name__} {first_line}".rstrip()) from e
+    except WebDriverException as e:
+        if not healthy():
+            raise DeviceLost(device_id, f"{what}: the browser, its driver or the device is gone") from e
+        raise UiError(device_id, f"{what}: {type(e).__name__}") from e
