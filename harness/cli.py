@@ -50,7 +50,7 @@ class ProgressReporter:
 def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         farm = load_farm(args.farm)
-        scenarios = load_scenarios([Path(s) for s in args.scenarios])
+        scenarios = load_scenarios([Path(s) for s in args.scenarios], args.allow_serve_anywhere)
     except ConfigError as e:
         console.print(f"[red]配置错误[/red] {e}")
         return EXIT_USAGE
@@ -76,6 +76,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         pytest_args.append("--ft-no-redact")
     if args.resume:
         pytest_args.append("--ft-resume")
+    if args.allow_serve_anywhere:
+        pytest_args.append("--ft-allow-serve-anywhere")
     pytest_args += ["--ft-retries", str(args.retries)]
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -280,6 +282,8 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--retries", type=int, default=1, help="times a cell is tried again after a device fault")
     sweep.add_argument("--no-redact", action="store_true",
                        help="keep personal data and tokens unmasked in observations and reports (local debugging)")
+    sweep.add_argument("--allow-serve-anywhere", action="store_true",
+                       help="let a scenario's `serve:` run an app.py outside the project's samples/ and corpus/")
     sweep.set_defaults(func=cmd_sweep)
     devices = verbs.add_parser("devices", help="list the farm and health-check each entry (no app is run)")
     devices.add_argument("--farm", default="device_farm.yaml")

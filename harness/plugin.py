@@ -40,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="with --ft-sweep-dir of an interrupted sweep: keep its finished cells, run the rest")
     group.addoption("--ft-retries", type=int, default=1,
                     help="times a cell is tried again after a device fault (default 1)")
+    group.addoption("--ft-allow-serve-anywhere", action="store_true",
+                    help="let a scenario's `serve:` run an app.py outside the project's samples/ and corpus/")
 
 
 def _new_sweep_dir(config: pytest.Config) -> Path:
@@ -107,7 +109,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        scenario = load_scenario(self.path)
+        scenario = load_scenario(self.path, self.config.getoption("--ft-allow-serve-anywhere"))
         farm: Farm = sweep_session(self.config).farm
         for spec in devices_for(scenario, farm):
             for check in checks_for(scenario):

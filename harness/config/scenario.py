@@ -13,6 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from harness.config.yamlsrc import beside_config, load_yaml, safe_id, validate
 from harness.errors import ConfigError
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SERVE_ROOTS = (PROJECT_ROOT / "samples", PROJECT_ROOT / "corpus")
+"""`serve:` runs the folder's app.py on this machine: only the project's own sample and corpus backends,
+unless --allow-serve-anywhere (pytest: --ft-allow-serve-anywhere) says otherwise."""
+MAX_WAIT_S = 120.0
+"""Longest scripted `wait` step: a scenario cannot hold a device for hours."""
 HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 Platform = Literal["web", "android", "harmony"]
 
@@ -84,7 +90,7 @@ class Step(_Strict):
 
     tap: str | None = None
     type: dict[str, str] | None = None
-    wait: float | None = None
+    wait: Annotated[float, Field(ge=0, le=MAX_WAIT_S)] | None = None
     back: bool | None = None
 
     @model_validator(mode="after")
@@ -155,6 +161,10 @@ class Scenario(_Strict):
         resolved = beside_config(value, info)
         if not (resolved / "app.py").is_file():
             raise ValueError(f"{resolved} has no app.py (a sample backend)")
+        anywhere = bool(info.context and info.context.get("allow_serve_anywhere"))
+        if not anywhere and not any(resolved.is_relative_to(root) for root in SERVE_ROOTS):
+            raise ValueError(f"{resolved} is outside the project's samples/ and corpus/: its app.py would run "
+                             "on this machine (allow it with --allow-serve-anywhere)")
         return resolved
 
     @model_validator(mode="after")
@@ -180,16 +190,16 @@ class Scenario(_Strict):
         return (self.path.parent / self.entry).resolve()
 
 
-def parse_scenario(data: Any, path: Path, lines: dict) -> Scenario:
+def parse_scenario(data: Any, path: Path, lines: dict, allow_serve_anywhere: bool = False) -> Scenario:
     if not isinstance(data, dict):
         raise ConfigError(path, 1, "a scenario is a mapping (id, name, platform, entry, hosts, …)")
-    return validate(Scenario, {**data, "path": path}, path, lines)
+    return validate(Scenario, {**data, "path": path}, path, lines, allow_serve_anywhere=allow_serve_anywhere)
 
 
-def load_scenario(path: Path | str) -> Scenario:
+def load_scenario(path: Path | str, allow_serve_anywhere: bool = False) -> Scenario:
     path = Path(path)
     data, lines = load_yaml(path)
-    return parse_scenario(data, path, lines)
+    return parse_scenario(data, path, lines, allow_serve_anywhere)
 
 
 def scenario_files(targets: list[Path]) -> list[Path]:
@@ -204,8 +214,8 @@ def scenario_files(targets: list[Path]) -> list[Path]:
     return files
 
 
-def load_scenarios(targets: list[Path]) -> list[Scenario]:
-    scenarios = [load_scenario(p) for p in scenario_files(targets)]
+def load_scenarios(targets: list[Path], allow_serve_anywhere: bool = False) -> list[Scenario]:
+    scenarios = [load_scenario(p, allow_serve_anywhere) for p in scenario_files(targets)]
     seen: dict[str, Path] = {}
     for scenario in scenarios:
         if scenario.id in seen:

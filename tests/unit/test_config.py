@@ -149,3 +149,88 @@ def test_commented_farm_examples_parse(root: Path, tmp_path: Path) -> None:
             uncommented.append(line)
     farm = load_farm(write(tmp_path, "farm.yaml", "\n".join(uncommented) + "\n"))
     assert {d.kind for d in farm.devices} == {"web", "android", "avd", "harmony"}
+
+
+# ── hostile config inputs: exit 2 with file and line, never a silent surprise ─────────────────────────────
+@pytest.mark.parametrize(("text", "line", "words"), [
+    (GOOD_SCENARIO + "explore: &e {budget_s: 5}\n", 7, "anchor &e"),
+    (GOOD_SCENARIO.replace("hosts:\n", "hosts: &h\n") + "extra: *h\n", 5, "anchor &h"),
+    ("a: &a [x, x, x]\nb: [*a, *a, *a]\n", 1, "anchor &a"),
+    (GOOD_SCENARIO + "name: 第二个名字\n", 7, "key 'name' repeats line 2"),
+    (GOOD_SCENARIO.replace("  app.demo.test: [127.0.0.1, \"::1\"]\n",
+                           "  app.demo.test: [127.0.0.1]\n  app.demo.test: [10.0.0.1]\n"), 7, "repeats line 6"),
+    (GOOD_SCENARIO + "steps:\n  - {wait: 86400}\n", 8, "steps.0.wait"),
+    (GOOD_SCENARIO + "steps:\n  - {wait: -1}\n", 8, "steps.0.wait"),
+    (GOOD_SCENARIO + "explore: {dwell_s: 100000}\n", 7, "explore.dwell_s"),
+    (GOOD_SCENARIO + "explore: {budget_s: 1.0e9}\n", 7, "explore.budget_s"),
+    (GOOD_SCENARIO + "ipv6: {only_pass_s: 99999}\n", 7, "ipv6.only_pass_s"),
+    (GOOD_SCENARIO + "name2: \x07\n", 7, "not allowed"),
+])
+def test_hostile_scenarios_are_refused_with_file_and_line(tmp_path: Path, text: str, line: int,
+                                                         words: str) -> None:
+    path = write(tmp_path, "bad.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_scenario(path)
+    assert words in str(caught.value), str(caught.value)
+    assert caught.value.line == line, str(caught.value)
+
+
+def test_a_non_utf8_file_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes(GOOD_SCENARIO.replace("演示", "").encode() + "context: [安保]\n".encode("gbk"))
+    with pytest.raises(ConfigError, match=r"gbk\.yaml:7: not UTF-8"):
+        load_scenario(path)
+    farm = tmp_path / "farm.yaml"
+    farm.write_bytes(b"devices:\n  - id: w\n    kind: web  # \xff\n")
+    with pytest.raises(ConfigError, match=r"farm\.yaml:3: not UTF-8"):
+        load_farm(farm)
+
+
+def test_farm_anchors_and_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    anchored = "devices:\n  - &w {id: w, kind: web}\n  - *w\n"
+    with pytest.raises(ConfigError, match=r"farm\.yaml:2: YAML anchor &w"):
+        load_farm(write(tmp_path, "farm.yaml", anchored))
+    merged = "base: &b {kind: web}\ndevices:\n  - {<<: *b, id: w}\n"
+    with pytest.raises(ConfigError, match=r"farm\.yaml:1: YAML anchor &b"):
+        load_farm(write(tmp_path, "farm.yaml", merged))
+    repeated = "devices:\n  - id: w\n    kind: web\n    headless: true\n    headless: false\n"
+    with pytest.raises(ConfigError, match=r"farm\.yaml:5: key 'headless' repeats line 4"):
+        load_farm(write(tmp_path, "farm.yaml", repeated))
+
+
+def test_a_huge_config_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "big.yaml", GOOD_SCENARIO + "# " + "x" * (2 << 20) + "\n")
+    with pytest.raises(ConfigError, match="at most"):
+        load_scenario(path)
+
+
+def test_serve_runs_only_the_projects_samples_unless_allowed(root: Path, tmp_path: Path) -> None:
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    (backend / "app.py").write_text("import os\n", encoding="utf-8")
+    path = write(tmp_path, "s.yaml", GOOD_SCENARIO + "serve: backend\n")
+    with pytest.raises(ConfigError, match=r"s\.yaml:7: serve: .* outside the project's samples/"):
+        load_scenario(path)
+    with pytest.raises(ConfigError, match="allow-serve-anywhere"):
+        load_scenarios([path])
+    assert load_scenario(path, allow_serve_anywhere=True).serve == backend.resolve()
+    assert load_scenarios([path], allow_serve_anywhere=True)[0].serve == backend.resolve()
+    # A link out of samples/ is judged by where it leads.
+    sneaky = write(tmp_path, "t.yaml", GOOD_SCENARIO + f"serve: {root / 'samples' / '..' / '..' / backend}\n")
+    with pytest.raises(ConfigError, match="outside"):
+        load_scenario(sneaky)
+    bundled = write(tmp_path, "u.yaml", GOOD_SCENARIO + f"serve: {root / 'samples' / 'ebantong'}\n")
+    assert load_scenario(bundled).serve == (root / "samples" / "ebantong").resolve()
+
+
+def test_fingertip_sweep_refuses_serve_outside_samples(tmp_path: Path, root: Path) -> None:
+    from harness.cli import main
+
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    (backend / "app.py").write_text("", encoding="utf-8")
+    write(tmp_path, "s.yaml", GOOD_SCENARIO + "serve: backend\n")
+    code = main(["sweep", "--farm", str(root / "device_farm.yaml"), "--scenarios", str(tmp_path / "s.yaml"),
+                 "--out", str(tmp_path / "reports")])
+    assert code == 2
+    assert not (tmp_path / "reports").exists()
