@@ -40,6 +40,14 @@ def test_am_start_launch_times_on_new_and_old_systems_and_a_missing_activity() -
     assert not missing.ok and "does not exist" in missing.error
 
 
+def test_am_start_timeout_is_a_slow_launch_and_an_exception_is_no_launch() -> None:
+    slow = out.parse_am_start(recorded("am_start_timeout.txt"))
+    assert (slow.ok, slow.timed_out, slow.total_ms, slow.wait_ms, slow.launch_state) == (True, True, None, 10342.0, "")
+    refused = out.parse_am_start(recorded("am_start_exception.txt"))
+    assert not refused.ok and "SecurityException" in refused.error
+    assert not out.parse_am_start("Starting: Intent { cmp=a/.B }\n").ok  # -W printed no Status: nothing started
+
+
 @pytest.mark.parametrize(("name", "component"), [
     ("dumpsys_activities_14.txt", "gov.fingertip.sample/.MainActivity"),
     ("dumpsys_activities_9.txt", "gov.fingertip.sample/.ui.LoginActivity"),

@@ -20,7 +20,7 @@ from harness.config.scenario import load_scenario
 from harness.devices.harmony import device as harmony_module
 from harness.devices.harmony.device import HarmonyDevice
 from harness.devices.health import health
-from harness.errors import AppIncompatible, DeviceError
+from harness.errors import AppIncompatible, DeviceError, HostError
 from harness.reports.results import judge
 from harness.run import execute_run
 from harness.session import checks_for
@@ -130,11 +130,14 @@ def test_the_precheck_and_install_failures(tmp_path: Path, hdc: FakeHdc) -> None
             execute_run(scenario(tmp_path, newer), device, tmp_path / "sweep", "s1")
         assert not any(" install " in c for c in hdc.commands())
         hdc.update(install_outputs=["install_api.txt"])
-        with pytest.raises(AppIncompatible, match="9568273"):
+        with pytest.raises(AppIncompatible, match="9568297"):
             execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s2")
         hdc.update(install_outputs=["install_nosign.txt"])
         with pytest.raises(DeviceError, match="no signature file"):
             execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s3")
+        hdc.update(install_outputs=["install_untrusted.txt"])  # the lab's signing: neither the app nor the device
+        with pytest.raises(HostError, match=r"应用来源不可信.*bm get -u"):
+            execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s4")
 
 
 def test_another_signature_is_uninstalled_first(tmp_path: Path, hdc: FakeHdc) -> None:

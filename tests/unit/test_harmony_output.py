@@ -26,14 +26,24 @@ def test_targets_and_their_states() -> None:
 
 @pytest.mark.parametrize(("name", "ok", "code", "incompatible"), [
     ("install_ok.txt", True, "", False),
-    ("install_api.txt", False, "9568273", True),
+    ("install_api.txt", False, "9568297", True),
     ("install_abi.txt", False, "9568347", True),
     ("install_sign.txt", False, "9568332", False),
     ("install_nosign.txt", False, "9568320", False),
+    ("install_untrusted.txt", False, "9568322", False),
+    # "compatible" in the message, yet a packaging fault: judged by code, never by words
+    ("install_min_compatible.txt", False, "9568280", False),
+    ("install_missing_ability.txt", False, "9568339", False),
 ])
 def test_install_results(name: str, ok: bool, code: str, incompatible: bool) -> None:
     outcome = out.parse_install(text(name))
     assert (outcome.ok, outcome.reason, out.incompatible(outcome)) == (ok, code, incompatible)
+
+
+def test_bm_install_with_the_code_and_the_message_on_their_own_lines() -> None:
+    outcome = out.parse_install("error: failed to install bundle.\ncode:9568407\nerror: installing the native "
+                                "package failed\n")
+    assert (outcome.reason, outcome.message) == ("9568407", "installing the native package failed")
 
 
 def test_main_ability_from_bm_dump() -> None:

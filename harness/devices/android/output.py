@@ -52,22 +52,33 @@ class AmStart:
     """TotalTime: from the intent to the first frame of the launched activity."""
     wait_ms: float | None = None
     launch_state: str = ""
-    """COLD · WARM · HOT (Android 10+); empty on older systems."""
+    """COLD · WARM · HOT (Android 10+); empty on older systems and when Android could not tell."""
     error: str = ""
+    timed_out: bool = False
+    """Launched, but the first frame did not come while `am` waited (`Status: timeout`)."""
 
 
 def parse_am_start(output: str) -> AmStart:
-    fields = dict(re.findall(r"^(\w+): (.*)$", output, re.M))
+    """`am start -W` output. AOSP's ActivityManagerShellCommand prints the `Status:` block only when the start
+    happened: `Status: timeout` means the wait for the first frame ran out (a slow launch, kept with its
+    WaitTime and no TotalTime). Anything without a Status line (an `Error:` line, "Exception occurred while
+    executing 'start'", a SecurityException) is a launch that did not happen."""
+    fields = dict(re.findall(r"^(\w+): (.*?)\s*$", output, re.M))
     errors = [line.removeprefix("Error: ").strip() for line in output.splitlines() if line.startswith("Error")]
     message = next((e for e in errors if not e.startswith("Error type")), errors[0] if errors else "")
-    if message or fields.get("Status", "ok") != "ok":
-        return AmStart(False, error=message or f"status {fields.get('Status')}")
+    status = fields.get("Status")
+    if message or status not in ("ok", "timeout"):
+        exception = next((line.strip() for line in output.splitlines()
+                          if re.match(r"^\s*[\w.$]+(Exception|Error)\b", line)), "")
+        detail = message or exception or ("no Status line" if status is None else f"status {status}")
+        return AmStart(False, error=detail)
 
     def number(key: str) -> float | None:
         return float(fields[key]) if fields.get(key, "").isdigit() else None
 
+    state = fields.get("LaunchState", "")
     return AmStart(True, fields.get("Activity", ""), number("TotalTime"), number("WaitTime"),
-                   fields.get("LaunchState", ""))
+                   "" if state.startswith("UNKNOWN") else state, timed_out=status == "timeout")
 
 
 # ── dumpsys ─────────────────────────────────────────────────────────────────────────────────
@@ -127,11 +138,21 @@ def _logcat_time(stamp: str, year: int, utc_offset_s: int) -> float:
     return calendar.timegm(parsed) - utc_offset_s + float("0" + stamp[14:])
 
 
+_TOMBSTONE_NAME = re.compile(r"pid: (?P<pid>\d+), tid: \d+, name: .*?>>> (?P<name>.+?) <<<")
+_SIGNAL = re.compile(r"^\s*signal \d+ \(SIG\w+\)")
+
+
 def logcat_crashes(text: str, package: str, year: int | None = None, utc_offset_s: int = 0) -> list[Crash]:
     """Java crashes (AndroidRuntime), native crashes (libc Fatal signal) and ANRs (ActivityManager) of
-    `package` in `logcat -v threadtime` output (`-v epoch` times too)."""
+    `package` in `logcat -v threadtime` output (`-v epoch` times too).
+
+    A native crash's process: libc's `pid N (name)` since Android 8 (the name cut to 15 chars); before that
+    the line names only the thread (`in tid 3187 (GLThread 173)`) and the logcat pid column is the crashed
+    process. debuggerd's `pid: N, … >>> NAME <<<` line, when it follows, names it in full."""
     year = year or time.gmtime().tm_year
     crashes: list[Crash] = []
+    native: dict[int, Crash] = {}
+    """Native crashes by pid, named once debuggerd's tombstone line is seen."""
     current: dict[str, Any] | None = None
 
     def close() -> None:
@@ -148,6 +169,10 @@ def logcat_crashes(text: str, package: str, year: int | None = None, utc_offset_
             continue
         tag, message, pid = entry["tag"], entry["message"], int(entry["pid"])
         t = _logcat_time(entry["time"], year, utc_offset_s)
+        named = _TOMBSTONE_NAME.search(message) if tag == "DEBUG" else None
+        if named and int(named["pid"]) in native:
+            crash = native[int(named["pid"])]
+            native[crash.pid or 0] = crash.model_copy(update={"process": named["name"]})
         if tag == "AndroidRuntime" and message.startswith("FATAL EXCEPTION"):
             close()
             current = {"kind": "crash", "process": "", "pid": pid, "t": t, "summary": "", "lines": [message],
@@ -159,11 +184,10 @@ def logcat_crashes(text: str, package: str, year: int | None = None, utc_offset_
                        "lines": [message], "tag": tag, "owner": pid}
         elif tag == "libc" and message.startswith("Fatal signal"):
             close()
-            native = re.search(r"pid (\d+) \(([^)]*)\)", message)
-            current = {"kind": "native-crash", "process": native[2] if native else "",
-                       "pid": int(native[1]) if native else pid, "t": t, "summary": message, "lines": [message],
-                       "tag": tag, "owner": pid}
-            close()
+            found = re.search(r", pid (\d+) \(([^)]*)\)\s*$", message)
+            crashed = int(found[1]) if found else pid
+            native[crashed] = Crash(kind="native-crash", process=found[2] if found else "", pid=crashed, t=t,
+                                    summary=message, source="logcat", detail=message)
         elif current and tag == current["tag"] and pid == current["owner"]:
             current["lines"].append(message)
             process = re.match(r"Process: ([^,]+), PID: (\d+)", message)
@@ -178,7 +202,8 @@ def logcat_crashes(text: str, package: str, year: int | None = None, utc_offset_
         else:
             close()
     close()
-    return crashes
+    crashes += [crash for crash in native.values() if belongs_to(crash.process, package)]
+    return sorted(crashes, key=lambda crash: crash.t or 0.0)
 
 
 _DROPBOX_HEAD = re.compile(r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?P<tag>\S+) \((?P<kind>[^,]+), \d+ bytes\)$")
@@ -212,14 +237,21 @@ def dropbox_crashes(text: str, package: str, since: float = 0.0, utc_offset_s: i
                 break
             key, _, value = line.partition(": ")
             fields[key] = value
-        process = fields.get("Process", "")
+        body = [line for line in lines[body_at:] if line.strip()]
+        # SYSTEM_TOMBSTONE has no Process:/PID: header: the tombstone's `pid: N, … >>> NAME <<<` line names it.
+        named = next((found for line in body[:12] if (found := _TOMBSTONE_NAME.search(line))), None)
+        process = fields.get("Process", "") or (named["name"] if named else "")
         if not belongs_to(process, package) or t < since - 1:  # dropbox times have whole seconds
             continue
-        body = [line for line in lines[body_at:] if line.strip()]
-        summary = fields.get("Subject") or (body[0] if body else head["tag"])
+        if kind == "native-crash":  # the signal (and abort message), not the `*** ***` banner
+            signal = next((line.strip() for line in body if _SIGNAL.match(line)), "")
+            abort = next((line.strip() for line in body if line.startswith("Abort message:")), "")
+            summary = " ".join(part for part in (signal, abort) if part) or head["tag"]
+        else:
+            summary = fields.get("Subject") or (body[0] if body else head["tag"])
         if kind == "anr" and not summary.startswith("ANR"):
             summary = f"ANR：{summary}"
-        pid = fields.get("PID", "")
+        pid = fields.get("PID", "") or (named["pid"] if named else "")
         crashes.append(Crash(kind=kind, process=process, pid=int(pid) if pid.isdigit() else None, t=float(t),
                              summary=summary, source=f"dropbox:{head['tag']}", detail="\n".join(body)[:4000]))
     return crashes

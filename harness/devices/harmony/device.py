@@ -30,7 +30,7 @@ from harness.devices.harmony.deveco import DevEcoEmulator
 from harness.devices.harmony.hdc import Hdc, list_targets
 from harness.devices.harmony.record import SnapshotRecorder
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
-from harness.errors import AppIncompatible, DeviceError, UiError
+from harness.errors import AppIncompatible, DeviceError, HostError, UiError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
 from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
@@ -160,11 +160,13 @@ class HarmonyDevice:
         if key in self._installed:
             return
         outcome = out.parse_install(self.hdc.run("install", "-r", str(package), timeout=300))
-        if not outcome.ok and out.SIGNATURE_CLASH in outcome.message:  # another signature: start clean
+        if outcome.reason == out.SIGNATURE_CLASH:  # another signature installed: start clean
             self.hdc.run("uninstall", facts.package)
             outcome = out.parse_install(self.hdc.run("install", "-r", str(package), timeout=300))
         if out.incompatible(outcome):
             raise AppIncompatible(self.id, f"安装失败 {outcome.reason}: {outcome.message}", reason=outcome.reason)
+        if outcome.reason == out.UNTRUSTED_SOURCE:  # the lab's signing, not the app's fault nor the device's
+            raise HostError(f"device {self.id}: {out.NOT_TRUSTED_ADVICE}（{outcome.message}）")
         if not outcome.ok:
             raise DeviceError(self.id, f"install {package.name} failed: {outcome.reason} {outcome.message}".strip())
         self._installed.add(key)

@@ -28,23 +28,41 @@ def parse_targets(output: str) -> dict[str, str]:
     return targets
 
 
-_INSTALL_ERROR = re.compile(r"code:(?P<code>\d+)\s*error:\s*(?P<message>.+?)\s*$", re.M)
-INCOMPATIBLE_WORDS = ("compatible version", "api version", "native so", "abi", "device type", "devicetype")
-"""Install errors that say the app cannot run on this system (a compatibility finding)."""
-SIGNATURE_CLASH = "sign info inconsistent"
+_INSTALL_ERROR = re.compile(r"code:(?P<code>\d+)\s*(?:error:\s*(?P<message>.+?))?\s*$", re.M)
+# Codes from OpenHarmony's bundle framework (IStatusReceiver, the `bm` tool's error-code list): the app cannot
+# run on this system. 9568339 (missing ability), 9568280 (minCompatibleVersionCode differs between HAPs) and the
+# signature codes are faults of the package or its signing, not of the device.
+INCOMPATIBLE_CODES = {
+    "9568297": "设备系统版本低于应用要求（older sdk version in the device）",
+    "9568347": "原生库 ABI 与设备不符（install parse native so failed）",
+    "9568304": "应用不支持此设备类型（device type is not supported）",
+    "9568413": "应用不支持此设备类型或系统能力（syscap / device type）",
+}
+SIGNATURE_CLASH = "9568332"
+"""install sign info inconsistent: another signature of the bundle is installed (uninstall, then retry)."""
+UNTRUSTED_SOURCE = "9568322"
+NOT_TRUSTED_ADVICE = ("应用来源不可信（9568322）：签名的 profile 不含此设备的 UDID，或用了发布证书；"
+                      "请用包含本机 UDID（hdc shell bm get -u）的调试证书重新签名")
 
 
 def parse_install(output: str) -> InstallOutcome:
+    """`hdc install` / `bm install` output. The code may share a line with `msg:error: failed to install
+    bundle.` or stand on its own with the message on the next line (bm)."""
     if "install bundle successfully" in output:
         return InstallOutcome(True)
     found = _INSTALL_ERROR.search(output)
     if found:
-        return InstallOutcome(False, found["code"], found["message"])
+        message = found["message"]
+        if not message:  # bm: `code:N` then `error: …` on the next line
+            following = re.search(r"^error:\s*(.+?)\s*$", output[found.end():], re.M)
+            message = following[1] if following else ""
+        return InstallOutcome(False, found["code"], message)
     return InstallOutcome(False, "UNKNOWN", output.strip()[-500:])
 
 
 def incompatible(outcome: InstallOutcome) -> bool:
-    return not outcome.ok and any(word in outcome.message.lower() for word in INCOMPATIBLE_WORDS)
+    """By code, never by words in the message (`min compatible version code not same` is not incompatibility)."""
+    return not outcome.ok and outcome.reason in INCOMPATIBLE_CODES
 
 
 # ── bm / aa / param ─────────────────────────────────────────────────────────────────────────
