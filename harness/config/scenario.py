@@ -111,6 +111,9 @@ class Scenario(_Strict):
     entry: str
     hosts: dict[str, tuple[str, ...]]
     """Host name → addresses the harness connects to (never looked up in DNS)."""
+    host_ports: dict[str, tuple[int, ...]] = Field(default_factory=dict)
+    """Host name → the only ports the app may ask for it on, from pins in `hosts` (`host:port` keys, or
+    `{addresses: […], ports: […]}` entries); a host without a pin: the entry's port, 80 and 443."""
     serve: Path | None = None
     """A bundled sample backend (folder with app.py) the harness serves for this run."""
     upstream_ca: Path | None = None
@@ -125,6 +128,35 @@ class Scenario(_Strict):
     steps: tuple[Step, ...] = ()
 
     _id_is_safe = field_validator("id")(safe_id)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _port_pins(cls, data: Any) -> Any:
+        """`host:port` keys and `{addresses, ports}` entries → plain `hosts` plus `host_ports`."""
+        if not isinstance(data, dict) or not isinstance(data.get("hosts"), dict):
+            return data
+        hosts: dict[Any, list[Any]] = {}
+        pins: dict[Any, set[int]] = {}
+        for key, value in data["hosts"].items():
+            name = key
+            if isinstance(key, str) and ":" in key:
+                name, _, port = key.rpartition(":")
+                if not port.isdigit() or not 0 < int(port) < 65536:
+                    raise ValueError(f"hosts: {key!r}: a pinned port is a number from 1 to 65535")
+                pins.setdefault(name, set()).add(int(port))
+            if isinstance(value, dict):
+                if set(value) - {"addresses", "ports"} or not isinstance(value.get("ports", []), list):
+                    raise ValueError(f"hosts: {key}: an entry is {{addresses: [...], ports: [...]}}")
+                for port in value.get("ports", []):
+                    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+                        raise ValueError(f"hosts: {key}: {port!r} is not a port from 1 to 65535")
+                    pins.setdefault(name, set()).add(port)
+                value = value.get("addresses")
+            if not isinstance(value, list):
+                hosts[name] = value  # the field validator says what is wrong with it
+                continue
+            hosts.setdefault(name, []).extend(a for a in value if a not in hosts.get(name, []))
+        return {**data, "hosts": hosts, "host_ports": {h: tuple(sorted(p)) for h, p in pins.items()}}
 
     @field_validator("hosts", mode="before")
     @classmethod
@@ -180,6 +212,13 @@ class Scenario(_Strict):
             if not self.entry.endswith(suffixes):
                 raise ValueError(f"entry: a {self.platform} app's entry is a {'/'.join(suffixes)} path")
         return self
+
+    def ports_for(self, host: str) -> tuple[int, ...]:
+        """The ports the app may ask for `host` on: its pins, or the entry's port, 80 and 443."""
+        if host in self.host_ports:
+            return self.host_ports[host]
+        entry_port = urlsplit(self.entry).port if self.platform == "web" else None
+        return tuple(sorted({80, 443} | ({entry_port} if entry_port else set())))
 
     def families(self, host: str) -> set[int]:
         """IP versions (4, 6) the hosts map gives `host`: a stand-in for its A / AAAA records."""
