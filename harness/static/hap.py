@@ -1,15 +1,33 @@
 """HAP / APP facts (HarmonyOS NEXT): module.json and pack.info — bundle name, main ability, API levels,
-requested permissions, background modes, native ABIs. An .app holds .hap files; its entry HAP is read."""
+requested permissions, background modes, native ABIs. An .app holds .hap files; its entry HAP is read (copied
+out under a cap; HAPs nested deeper are never opened). Every zip read is capped (harness/static/archive.py),
+the JSON is type-checked (harness/static/hap_model.py) and the names are checked (harness/static/names.py)."""
 
 from __future__ import annotations
 
-import io
+import contextlib
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from harness.static.archive import (
+    MAX_HAPS_IN_APP,
+    MAX_MANIFEST_BYTES,
+    MAX_NESTED_BYTES,
+    check_file,
+    copy_entry,
+    open_zip,
+    read_entry,
+)
 from harness.static.facts import PackageError, PackageFacts
+from harness.static.hap_model import ModuleJson, PackInfo
+from harness.static.names import HARMONY_ABILITY, HARMONY_BUNDLE, HARMONY_MODULE
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def api_level(value: Any) -> int | None:
@@ -21,60 +39,79 @@ def api_level(value: Any) -> int | None:
     return number % 1000 if number >= 1000 else number
 
 
-def _json(archive: zipfile.ZipFile, name: str, path: Path) -> dict[str, Any]:
+def _model(archive: zipfile.ZipFile, name: str, path: Path, model: type[M], inside: str = "") -> M | None:
+    """`name` in `archive` parsed as JSON into `model`; None when the entry is absent."""
+    where = f"{inside}: " if inside else ""
+    raw = read_entry(archive, name, path, MAX_MANIFEST_BYTES, inside)
+    if raw is None:
+        return None
     try:
-        data = json.loads(archive.read(name).decode("utf-8"))
-    except KeyError:
-        return {}
-    except (ValueError, UnicodeDecodeError) as e:
-        raise PackageError(path, f"{name} is not JSON: {e}") from e
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise PackageError(path, f"{where}{name} is not JSON: {e}"[:300]) from e
     if not isinstance(data, dict):
-        raise PackageError(path, f"{name} is not a JSON object")
-    return data
+        raise PackageError(path, f"{where}{name} is not a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise PackageError(path, f"{where}{name}: {field}: {first['msg']}"[:300]) from e
 
 
-def _entry_hap(archive: zipfile.ZipFile, path: Path) -> zipfile.ZipFile:
+@contextlib.contextmanager
+def _entry_hap(outer: zipfile.ZipFile, path: Path) -> Iterator[tuple[zipfile.ZipFile, str]]:
     """An .app bundles HAPs: the entry module's, named in pack.info, or the only one."""
-    haps = [n for n in archive.namelist() if n.endswith(".hap")]
+    haps = [n for n in outer.namelist() if n.endswith(".hap")]
     if not haps:
         raise PackageError(path, "an .app without any .hap inside")
-    pack = _json(archive, "pack.info", path)
-    entry = next((f"{m.get('distro', {}).get('moduleName')}.hap" for m in pack.get("summary", {}).get("modules", [])
-                  if m.get("distro", {}).get("moduleType") == "entry"), None)
+    if len(haps) > MAX_HAPS_IN_APP:
+        raise PackageError(path, f".app 内有 {len(haps)} 个 HAP，超过上限 {MAX_HAPS_IN_APP}", "PACKAGE_TOO_LARGE")
+    pack = _model(outer, "pack.info", path, PackInfo) or PackInfo()
+    entry = next((f"{m.distro.moduleName}.hap" for m in pack.summary.modules if m.distro.moduleType == "entry"), None)
     chosen = next((h for h in haps if entry and h.rsplit("/", 1)[-1] == entry), haps[0])
-    return zipfile.ZipFile(io.BytesIO(archive.read(chosen)))
+    with copy_entry(outer, chosen, path, MAX_NESTED_BYTES) as spool, open_zip(spool, path, chosen) as inner:
+        yield inner, chosen
+
+
+def _check_names(path: Path, checks: list[tuple[Any, object]]) -> None:
+    for rule, value in checks:
+        problem = rule.problem(value)
+        if problem:
+            raise PackageError(path, problem, "PACKAGE_INVALID_NAME")
 
 
 def read_hap(path: Path) -> PackageFacts:
-    if not path.is_file():
-        raise PackageError(path, "no such HAP / APP file")
+    check_file(path, "HAP / APP")
     if not zipfile.is_zipfile(path):
         raise PackageError(path, "not a HAP / APP (not a zip archive)")
-    with zipfile.ZipFile(path) as outer:
-        archive = _entry_hap(outer, path) if path.suffix.lower() == ".app" else outer
-        module_json = _json(archive, "module.json", path)
-        pack = _json(archive, "pack.info", path) or _json(outer, "pack.info", path)
+    with contextlib.ExitStack() as stack:
+        outer = stack.enter_context(open_zip(path, path))
+        archive, inside = (stack.enter_context(_entry_hap(outer, path)) if path.suffix.lower() == ".app"
+                           else (outer, ""))
+        module_json = _model(archive, "module.json", path, ModuleJson, inside)
+        pack = (_model(archive, "pack.info", path, PackInfo, inside) or _model(outer, "pack.info", path, PackInfo)
+                or PackInfo())
         files = archive.namelist()
-    if not module_json:
+    if module_json is None:
         raise PackageError(path, "no module.json (not a stage-model HAP)")
-    app, module = module_json.get("app", {}), module_json.get("module", {})
-    summary_modules = pack.get("summary", {}).get("modules", [])
-    api: dict[str, Any] = next((m["apiVersion"] for m in summary_modules if m.get("apiVersion")), {})
-    abilities = module.get("abilities", [])
-    modes = sorted({mode for ability in abilities for mode in ability.get("backgroundModes", [])})
-    requested = module.get("requestPermissions", [])
-    permissions = sorted({p["name"] for p in requested if isinstance(p, dict) and "name" in p})
-    abis = sorted({f.split("/")[1] for f in files if f.startswith("libs/") and f.endswith(".so") and f.count("/") >= 2})
-    bundle = app.get("bundleName") or pack.get("summary", {}).get("app", {}).get("bundleName", "")
+    app, module = module_json.app, module_json.module
+    api = next((m.apiVersion for m in pack.summary.modules if m.apiVersion), None)
+    abilities = module.abilities
+    bundle = app.bundleName or pack.summary.app.bundleName
     if not bundle:
         raise PackageError(path, "module.json names no app.bundleName")
+    launcher = module.mainElement or next((a.name for a in abilities), None)
+    _check_names(path, [(HARMONY_BUNDLE, bundle), *([(HARMONY_MODULE, module.name)] if module.name else []),
+                        *[(HARMONY_ABILITY, a.name) for a in abilities],
+                        *([(HARMONY_ABILITY, launcher)] if launcher else [])])
+    abis = sorted({f.split("/")[1] for f in files if f.startswith("libs/") and f.endswith(".so") and f.count("/") >= 2})
     return PackageFacts(
-        platform="harmony", path=str(path), package=bundle, label=str(app.get("label", "")),
-        version_name=str(app.get("versionName", "")), version_code=app.get("versionCode"),
-        launcher=module.get("mainElement") or next((a.get("name") for a in abilities), None),
-        min_api=api_level(app.get("minAPIVersion", api.get("compatible"))),
-        target_api=api_level(app.get("targetAPIVersion", api.get("target"))),
-        abis=tuple(abis), permissions=tuple(permissions), background_modes=tuple(modes),
-        extra={"module": module.get("name", ""), "module_type": module.get("type", ""),
-               "device_types": module.get("deviceTypes", [])},
+        platform="harmony", path=str(path), package=bundle, label=app.label[:200],
+        version_name=app.versionName[:200], version_code=app.versionCode, launcher=launcher,
+        min_api=api_level(app.minAPIVersion if app.minAPIVersion is not None else api and api.compatible),
+        target_api=api_level(app.targetAPIVersion if app.targetAPIVersion is not None else api and api.target),
+        abis=tuple(abis), permissions=tuple(sorted({p.name for p in module.requestPermissions})),
+        background_modes=tuple(sorted({mode for a in abilities for mode in a.backgroundModes})),
+        extra={"module": module.name, "module_type": module.type, "device_types": list(module.deviceTypes)},
     )

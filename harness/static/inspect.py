@@ -24,5 +24,11 @@ def read_package(path: Path) -> PackageFacts:
 
 @functools.lru_cache(maxsize=64)
 def _read(reader: Callable[[Path], PackageFacts], path: Path, mtime_ns: int) -> PackageFacts:
-    """Each package file is read once per version of it (every device of a sweep asks)."""
-    return reader(path)
+    """Each package file is read once per version of it (every device of a sweep asks). The package is the app's:
+    whatever else reading it raises is the package's fault too (a PackageError), never a traceback."""
+    try:
+        return reader(path)
+    except PackageError:
+        raise
+    except Exception as e:
+        raise PackageError(path, f"无法读取安装包（{type(e).__name__}: {e}）"[:500], "PACKAGE_CORRUPT") from e
