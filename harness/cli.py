@@ -165,7 +165,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
-    from harness.checks.registry import CHECKS
+    from harness.checks.registry import checks_for
     from harness.observe.model import Observations
     from harness.reports.results import judge, write_cell
     from harness.reports.sweep import write_reports
@@ -178,7 +178,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     for path in cells:
         observations = Observations.load(path.parent)
         cell_dir = path.parent.relative_to(sweep_dir).as_posix()
-        checks = [c for c in CHECKS.values() if observations.platform in c.platforms]
+        checks = checks_for(observations.platform)
         write_cell(path.parent, judge(observations, checks, cell_dir))
     print_summary(write_reports(sweep_dir, rebuild_pages=True))
     return EXIT_OK

@@ -26,7 +26,7 @@ from harness.evidence.redact import redact
 from harness.observe.flows import read_flows, read_hook_log, read_jsonl
 from harness.observe.graph import to_dot, ui_graph
 from harness.observe.ipv6 import probe
-from harness.observe.model import Observations, VideoRef
+from harness.observe.model import FailedRequest, Ipv6HostResult, Ipv6OnlyPass, Observations, Timing, VideoRef
 from harness.samples.server import SampleServer
 from harness.ui.explorer import Explorer, Walk
 
@@ -153,15 +153,16 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                 _collect(observations, proxy, walk, video, paths, masked)
         # While the app's servers are still up: its hosts over IPv4 and over IPv6 …
         with clock.phase("ipv6_probe"):
-            observations.ipv6_hosts = [p.to_dict() for p in probe(observations.app_flows(), addresses,
-                                                                  scenario.upstream_ca, scenario.ipv6.resolver)]
+            probes = probe(observations.app_flows(), addresses, scenario.upstream_ca, scenario.ipv6.resolver)
+            observations.ipv6_hosts = [Ipv6HostResult.model_validate(p.to_dict()) for p in probes]
         # … and the app itself with IPv6-only upstream connections.
         if scenario.ipv6.only_pass_s > 0:
             with clock.phase("ipv6_only"):
-                observations.ipv6_only = ipv6_only_pass(scenario, device, paths, confdir, addresses, photo)
-            device_s += observations.ipv6_only.pop("device_s")
-        observations.timing = {"wall_s": round(time.time() - observations.started, 2),
-                               "device_s": round(device_s, 2), "phases": clock.phases}
+                observations.ipv6_only, only_device_s = ipv6_only_pass(scenario, device, paths, confdir, addresses,
+                                                                       photo)
+            device_s += only_device_s
+        observations.timing = Timing(wall_s=round(time.time() - observations.started, 2),
+                                     device_s=round(device_s, 2), phases=clock.phases)
         observations.save(paths.root)
     return observations
 
@@ -173,9 +174,9 @@ def mask_screen(screen: dict[str, Any]) -> dict[str, Any]:
 
 
 def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir: Path, addresses: AddressMap,
-                   photo: Path) -> dict[str, Any]:
+                   photo: Path) -> tuple[Ipv6OnlyPass, float]:
     """Walk the app again, briefly, with every upstream connection over IPv6: which requests and
-    screens break. No complaint is filed twice; this pass has no video."""
+    screens break, and the device's own seconds in it. No complaint is filed twice; this pass has no video."""
     folder = paths.root / "ipv6-only"
     with CaptureProxy(folder, confdir, addresses, only_family=6, upstream_ca=scenario.upstream_ca) as proxy:
         setup = RunSetup(scenario=scenario, run_dir=folder, proxy_url=proxy.url, ca_spki=ca_spki_hash(confdir),
@@ -200,16 +201,15 @@ def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir:
         before = [v for v in screens if v.t <= t + 0.5]
         return before[-1].as_screen().key if before else ""
 
-    return {
-        "requests": len(app_flows),
-        "failed": [{"method": f.method, "host": f.host, "path": f.path.split("?")[0], "error": f.error or str(f.status),
-                    "screen": showing(f.t)} for f in failed[:50]],
-        "failing_hosts": sorted({f.host for f in failed}),
-        "broken_screens": sorted({showing(f.t) for f in failed} - {""}),
-        "screens": len(screens),
-        "problems": [*explorer.walk.problems, *problems],
-        "device_s": launch_s + explorer.walk.waited_s,
-    }
+    return Ipv6OnlyPass(
+        requests=len(app_flows),
+        failed=[FailedRequest(method=f.method, host=f.host, path=f.path.split("?")[0], error=f.error or str(f.status),
+                              screen=showing(f.t)) for f in failed[:50]],
+        failing_hosts=sorted({f.host for f in failed}),
+        broken_screens=sorted({showing(f.t) for f in failed} - {""}),
+        screens=len(screens),
+        problems=[*explorer.walk.problems, *problems],
+    ), launch_s + explorer.walk.waited_s
 
 
 def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video: VideoInfo | None,

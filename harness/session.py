@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks.base import Check
-from harness.checks.registry import CHECKS
+from harness.checks.registry import checks_for as checks_for_platform
 from harness.config.farm import DeviceSpecBase, Farm
 from harness.config.scenario import Scenario
 from harness.devices.lease import DeviceBusy, DeviceLease
@@ -55,7 +55,7 @@ def finished_cell(root: Path, checks: list[Check]) -> dict[str, dict[str, Any]] 
 
 
 def checks_for(scenario: Scenario) -> list[Check]:
-    return [c for c in CHECKS.values() if scenario.platform in c.platforms]
+    return checks_for_platform(scenario.platform)
 
 
 def devices_for(scenario: Scenario, farm: Farm) -> list[DeviceSpecBase]:

@@ -15,7 +15,7 @@ from harness.observe.model import Observations
 
 
 def check(obs: Observations) -> Finding:
-    os_name = obs.device_info.get("os", obs.device)
+    os_name = obs.device_info.os or obs.device
     details = {"os": os_name, "launched": bool(obs.screens), "alive_at_end": obs.alive_at_end,
                "blank_screens": 0, "unsupported": [], "crashes": len(obs.crashes)}
     if not obs.screens:

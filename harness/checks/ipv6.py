@@ -27,23 +27,24 @@ def app_sockets(obs: Observations) -> dict[str, float] | None:
 
 def check(obs: Observations) -> Finding:
     flows = obs.app_flows()
-    probes = {p["host"]: p for p in obs.ipv6_hosts}
+    probes = {p.host: p for p in obs.ipv6_hosts}
     if not flows or not probes:
         return Finding(verdict="skip", summary="本次运行没有可探测的应用请求，无法评估 IPv6。",
-                       details={"hosts": list(probes.values())})
-    good = {h for h, p in probes.items() if p["v6_same"]}
+                       details={"hosts": [p.model_dump() for p in probes.values()]})
+    good = {h for h, p in probes.items() if p.v6_same}
     counted = [f for f in flows if f.host in probes]
     share = sum(f.host in good for f in counted) / len(counted)
     total_bytes = sum(f.request_size + f.response_size for f in counted) or 1
     byte_share = sum(f.request_size + f.response_size for f in counted if f.host in good) / total_bytes
-    only = obs.ipv6_only or {}
-    no_aaaa = sorted(h for h, p in probes.items() if not p["aaaa"])
-    broken = sorted({h for h, p in probes.items() if p["aaaa"] and not p["v6_same"]}
-                    | (set(only.get("failing_hosts", [])) - set(no_aaaa)))
+    only = obs.ipv6_only
+    no_aaaa = sorted(h for h, p in probes.items() if not p.aaaa)
+    broken = sorted({h for h, p in probes.items() if p.aaaa and not p.v6_same}
+                    | (set(only.failing_hosts if only else []) - set(no_aaaa)))
     settings = obs.ipv6_policy
     details = {"request_share": round(share, 3), "byte_share": round(byte_share, 3), "hosts_without_aaaa": no_aaaa,
-               "hosts_failing_over_ipv6": broken, "hosts": list(probes.values()), "policy": settings,
-               "ipv6_only_pass": only or None}
+               "hosts_failing_over_ipv6": broken, "policy": settings,
+               "hosts": [p.model_dump() for p in probes.values()],
+               "ipv6_only_pass": only.model_dump() if only else None}
     evidence = [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：无 AAAA 记录") for h in no_aaaa]
     evidence += [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：IPv6 访问失败或结果不同")
                  for h in broken]
@@ -52,8 +53,8 @@ def check(obs: Observations) -> Finding:
     if sockets:
         details["app_sockets"] = sockets
         shares += f"；应用绕过代理的直连（libc connect）中 IPv6 占 {sockets['ipv6_share']:.1%}"
-    if only.get("broken_screens"):
-        shares += f"；纯 IPv6 运行时出错的界面：{'、'.join(only['broken_screens'][:5])}"
+    if only and only.broken_screens:
+        shares += f"；纯 IPv6 运行时出错的界面：{'、'.join(only.broken_screens[:5])}"
     problems = []
     if settings.get("every_host", True) and (no_aaaa or broken):
         problems.append("不支持 IPv6 的主机：" + "、".join(no_aaaa + broken))

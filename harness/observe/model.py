@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from harness.devices.common.crash import Crash
 from harness.ui.tree import Screen
@@ -23,7 +23,8 @@ class FlowRecord(BaseModel):
     error: str | None = None
     refused: bool = False
     submission: str | None = None
-    """`guarded`: a canary complaint answered by the proxy; `forwarded`: sent on (allowed)."""
+    """`guarded`: a canary complaint answered by the proxy; `forwarded`: sent on (allowed); `held`: sent
+    after the complaint began, answered by the proxy without a recognisable canary."""
     request_type: str = ""
     request_size: int = 0
     response_size: int = 0
@@ -48,7 +49,7 @@ class ScreenVisit(BaseModel):
 class Action(BaseModel):
     t: float
     kind: str
-    """launch · tap · type · file · back · step · wait."""
+    """launch · tap · type · file · back · step · wait · submit · complaint-withheld."""
     label: str = ""
     role: str = ""
     before: str = ""
@@ -63,7 +64,76 @@ class VideoRef(BaseModel):
     height: int
 
 
+class DeviceInfo(BaseModel):
+    """What the device said about itself (Device.describe()); backends add their own facts (API level,
+    model, ABIs, browser…), kept as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+    platform: str = ""
+    os: str = ""
+    """How the OS is named in the compatibility matrix."""
+    labels: list[str] = Field(default_factory=list)
+    ran_on: str | None = None
+    """The equivalent device that ran this cell when its own kept failing."""
+
+
+class Timing(BaseModel):
+    wall_s: float = 0.0
+    """The whole cell."""
+    device_s: float = 0.0
+    """Launching, waiting for the app and the dwell: the device's own time (wall_s / device_s = overhead)."""
+    phases: dict[str, float] = Field(default_factory=dict)
+    """Seconds per step: servers, recording_start, launch, explore, dwell, restore, collect, ipv6_probe,
+    ipv6_only."""
+
+
+class PathProbe(BaseModel):
+    """One of the app's GETs asked again over IPv4 and over IPv6."""
+
+    model_config = ConfigDict(extra="allow")
+
+    method: str
+    path: str
+    v4: int | None = None
+    v6: int | None = None
+    v6_error: str | None = None
+    same: bool = False
+
+
+class Ipv6HostResult(BaseModel):
+    """Per host the app contacted: AAAA present, and its GETs answered alike over IPv4 and IPv6."""
+
+    host: str
+    aaaa: bool
+    a: bool
+    v6_same: bool
+    paths: list[PathProbe] = Field(default_factory=list)
+
+
+class FailedRequest(BaseModel):
+    method: str
+    host: str
+    path: str
+    error: str
+    screen: str = ""
+    """The screen showing when it failed."""
+
+
+class Ipv6OnlyPass(BaseModel):
+    """The app walked again with every upstream connection over IPv6: what broke."""
+
+    requests: int = 0
+    failed: list[FailedRequest] = Field(default_factory=list)
+    failing_hosts: list[str] = Field(default_factory=list)
+    broken_screens: list[str] = Field(default_factory=list)
+    screens: int = 0
+    problems: list[str] = Field(default_factory=list)
+
+
 class Observations(BaseModel):
+    model_config = ConfigDict(validate_assignment=True)
+
     app: str
     app_name: str
     device: str
@@ -71,26 +141,25 @@ class Observations(BaseModel):
     run_id: str
     started: float
     ended: float = 0.0
-    device_info: dict[str, Any] = Field(default_factory=dict)
+    device_info: DeviceInfo = Field(default_factory=DeviceInfo)
     context: list[str] = Field(default_factory=list)
     filing_patterns: list[str] = Field(default_factory=list)
     canary_location: tuple[float, float] | None = None
     """(latitude, longitude) the device was told it is at."""
     canary_photo_hash: str | None = None
     canary_text: str = ""
+    complaint_withheld: str = ""
+    """A complaint form was found but the canary complaint was not filed: why (the run's traffic was not
+    proven to go through the capture proxy)."""
     """The scenario's own 备案编号 patterns (Art. 5)."""
     launch_ms: float | None = None
     alive_at_end: bool | None = None
     """Did the app still answer when the walk and the dwell were over?"""
     metrics: dict[str, float] = Field(default_factory=dict)
-    ipv6_hosts: list[dict[str, Any]] = Field(default_factory=list)
-    """Per host the app contacted: AAAA present, and its GETs answered alike over IPv4 and IPv6."""
+    ipv6_hosts: list[Ipv6HostResult] = Field(default_factory=list)
     ipv6_policy: dict[str, Any] = Field(default_factory=dict)
-    timing: dict[str, Any] = Field(default_factory=dict)
-    """wall_s (the whole cell), device_s (launch, waiting for the app, dwell): harness overhead; phases:
-    seconds per step of the run (servers, launch, explore, dwell, restore, collect, ipv6_probe, ipv6_only)."""
-    ipv6_only: dict[str, Any] | None = None
-    """The IPv6-only pass: requests, failed requests (and the screen they broke), failing hosts."""
+    timing: Timing = Field(default_factory=Timing)
+    ipv6_only: Ipv6OnlyPass | None = None
     video: VideoRef | None = None
     flows: list[FlowRecord] = Field(default_factory=list)
     refusals: list[dict[str, Any]] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from typing import Any
 from harness.checks.base import Check, Finding
 from harness.observe.graph import ui_graph
 from harness.observe.model import Observations
+from harness.reports.record import checked
 
 CELL_RESULTS = "results.json"
 
@@ -70,7 +71,7 @@ def run_facts(obs: Observations, cell_dir: str) -> dict[str, Any]:
         "started": obs.started,
         "ended": obs.ended,
         "launch_ms": obs.launch_ms,
-        "device_info": obs.device_info,
+        "device_info": obs.device_info.model_dump(exclude_unset=True),
         "flows": len(obs.app_flows()),
         "capture": obs.capture,
         "screens": len(obs.screens),
@@ -99,7 +100,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_cell(cell: Path, records: list[dict[str, Any]]) -> None:
-    write_atomic(cell / CELL_RESULTS, json.dumps(records, ensure_ascii=False, indent=1))
+    """The cell's results.json, each record through the contract's model (a field it does not know, or of
+    the wrong type, fails here rather than in a CI system reading the file)."""
+    write_atomic(cell / CELL_RESULTS, json.dumps([checked(r) for r in records], ensure_ascii=False, indent=1))
 
 
 def gather(sweep_dir: Path) -> list[dict[str, Any]]:

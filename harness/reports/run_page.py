@@ -122,7 +122,8 @@ def render_run(obs: Observations, records: list[dict[str, Any]]) -> str:
         hidden=hidden, flows=flow_rows(obs), more_flows=max(0, len(obs.flows) - FLOW_LIMIT), screens=screens,
         graph=graph_picture(obs), video=inside(obs.video.path) if obs.video else None,
         notes=[shown(n, 300) for n in obs.notes], problems=[shown(p, 300) for p in obs.problems],
-        app_name=shown(obs.app_name, 80), device_info={k: shown(v, 200) for k, v in obs.device_info.items()})
+        app_name=shown(obs.app_name, 80), device_info={k: shown(v, 200)
+                                                for k, v in obs.device_info.model_dump(exclude_unset=True).items()})
 
 
 def write_run_pages(sweep_dir: Path, records: list[dict[str, Any]], force: bool = False) -> int:

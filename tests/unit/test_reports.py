@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness.checks.base import Evidence, Finding
 from harness.checks.registry import CHECKS
-from harness.observe.model import Observations, VideoRef
+from harness.observe.model import DeviceInfo, Observations, VideoRef
 from harness.reports.html import render_index
 from harness.reports.junit import build_junit
 from harness.reports.results import gather, missing_record, result_record, write_cell
@@ -87,7 +87,7 @@ def test_compat_matrix_groups_devices_by_os_label() -> None:
     rows = []
     for device, label, verdict in (("mi13", "os:android-14", "pass"), ("p40", "os:android-10", "fail"),
                                    ("mate", "os:harmony-next", "pass")):
-        obs = OBS.model_copy(update={"device": device, "device_info": {"labels": [label]}})
+        obs = OBS.model_copy(update={"device": device, "device_info": DeviceInfo(labels=[label])})
         rows.append(result_record(check, Finding(verdict=verdict, summary=""), obs, f"runs/app1@{device}"))  # type: ignore[arg-type]
     matrix = compat_matrix(rows)
     assert matrix["systems"] == ["android-10", "android-14", "harmony-next"]
