@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.capture.complaint_gate import ComplaintGate
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.config.scenario import Scenario
 from harness.devices.common.crash import CRASHES_FILE, read_crashes
@@ -77,6 +78,11 @@ def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
     return {host: [(a, None) for a in addresses] for host, addresses in scenario.hosts.items()}
 
 
+def port_map(scenario: Scenario) -> dict[str, list[int]]:
+    """The ports the app may ask for, per host: the egress guard refuses any other."""
+    return {host: list(scenario.ports_for(host)) for host in scenario.hosts}
+
+
 def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: str,
                 masked: bool = True, cell_device: str | None = None) -> Observations:
     """Run `scenario` on `device` once and return (and save) everything it observed.
@@ -110,7 +116,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             sample = stack.enter_context(SampleServer(scenario.serve)) if scenario.serve else None
             addresses = address_map(scenario, sample)
             proxy = stack.enter_context(CaptureProxy(
-                paths.root, confdir, addresses, upstream_ca=scenario.upstream_ca,
+                paths.root, confdir, addresses, ports=port_map(scenario), upstream_ca=scenario.upstream_ca,
                 canary_text=observations.canary_text, allow_submission=scenario.complaint.allow_real_submission))
             photo = make_canary_photo(paths.root / "canaries",
                                       f"{scenario.id}@{device.id}:{observations.started:.0f}")
@@ -128,7 +134,8 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             observations.launch_ms = launch.launch_ms
             observations.notes = list(launch.notes)
             observations.capture, observations.capture_note = launch.capture, launch.capture_note
-            explorer = Explorer(device, scenario.explore, photo, paths.shots, canary_text=observations.canary_text)
+            explorer = Explorer(device, scenario.explore, photo, paths.shots, canary_text=observations.canary_text,
+                                complaint_gate=ComplaintGate(device, proxy, launch))
             walk = explorer.walk
             with clock.phase("explore"):
                 explorer.run(scenario.steps)
@@ -153,13 +160,14 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                 _collect(observations, proxy, walk, video, paths, masked)
         # While the app's servers are still up: its hosts over IPv4 and over IPv6 …
         with clock.phase("ipv6_probe"):
-            probes = probe(observations.app_flows(), addresses, scenario.upstream_ca, scenario.ipv6.resolver)
+            probes = probe(observations.app_flows(), addresses, scenario.upstream_ca, scenario.ipv6.resolver,
+                           canary=observations.canary_text)
             observations.ipv6_hosts = [Ipv6HostResult.model_validate(p.to_dict()) for p in probes]
         # … and the app itself with IPv6-only upstream connections.
         if scenario.ipv6.only_pass_s > 0:
             with clock.phase("ipv6_only"):
                 observations.ipv6_only, only_device_s = ipv6_only_pass(scenario, device, paths, confdir, addresses,
-                                                                       photo)
+                                                                       photo, observations.canary_text)
             device_s += only_device_s
         observations.timing = Timing(wall_s=round(time.time() - observations.started, 2),
                                      device_s=round(device_s, 2), phases=clock.phases)
@@ -174,11 +182,13 @@ def mask_screen(screen: dict[str, Any]) -> dict[str, Any]:
 
 
 def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir: Path, addresses: AddressMap,
-                   photo: Path) -> tuple[Ipv6OnlyPass, float]:
+                   photo: Path, canary_text: str = "") -> tuple[Ipv6OnlyPass, float]:
     """Walk the app again, briefly, with every upstream connection over IPv6: which requests and
-    screens break, and the device's own seconds in it. No complaint is filed twice; this pass has no video."""
+    screens break, and the device's own seconds in it. No complaint is filed twice (this explorer has no
+    canary text) and the proxy still answers anything carrying the run's canary itself; no video."""
     folder = paths.root / "ipv6-only"
-    with CaptureProxy(folder, confdir, addresses, only_family=6, upstream_ca=scenario.upstream_ca) as proxy:
+    with CaptureProxy(folder, confdir, addresses, only_family=6, ports=port_map(scenario),
+                      upstream_ca=scenario.upstream_ca, canary_text=canary_text) as proxy:
         setup = RunSetup(scenario=scenario, run_dir=folder, proxy_url=proxy.url, ca_spki=ca_spki_hash(confdir),
                          ca_cert=confdir / "mitmproxy-ca-cert.pem", canary_photo=photo)
         settings = scenario.explore.model_copy(update={"budget_s": scenario.ipv6.only_pass_s, "dwell_s": 0})
@@ -231,6 +241,7 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     observations.hook_events = sorted(hooks, key=lambda e: float(e.get("t", 0)))
     observations.screens = walk.screens
     observations.actions = walk.actions
+    observations.complaint_withheld = walk.complaint_withheld
     observations.crashes = crashes
     observations.problems = [*walk.problems, *flow_problems, *refusal_problems, *hook_problems, *crash_problems]
     if video is not None:

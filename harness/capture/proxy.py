@@ -7,6 +7,7 @@ and parse their options the mitmproxy way (`--set fingertip_…`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import shutil
@@ -17,9 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.capture import mitm_entry
+from harness.capture.addons.submission_guard import PROBE_HOST
 from harness.errors import CaptureError
 
 AddressMap = dict[str, list[tuple[str, int | None]]]
+BODY_SIZE_LIMIT = "16m"
+"""Largest body mitmproxy holds; a larger one is refused (413 / 502). Bodies are never streamed past the
+addons (`stream_large_bodies` stays unset): a streamed request would skip the submission guard."""
+PROBE_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -28,11 +34,12 @@ class CaptureFiles:
     hook_events: Path
     refusals: Path
     log: Path
+    probes: Path
 
     @classmethod
     def in_dir(cls, folder: Path) -> CaptureFiles:
         return cls(folder / "flows.mitm", folder / "hook_events.jsonl", folder / "refusals.jsonl",
-                   folder / "proxy.log")
+                   folder / "proxy.log", folder / "capture_probes.jsonl")
 
 
 def mitmdump_command() -> str:
@@ -64,6 +71,7 @@ class CaptureProxy:
         confdir: Path,
         hosts: AddressMap,
         only_family: int | None = None,
+        ports: dict[str, list[int]] | None = None,
         upstream_ca: Path | None = None,
         canary_text: str = "",
         allow_submission: bool = False,
@@ -72,6 +80,8 @@ class CaptureProxy:
         self.run_dir = run_dir
         self.confdir = confdir
         self.hosts = hosts
+        self.ports = ports or {}
+        """Host → the ports the app may ask for; a host not named: 80 and 443."""
         self.only_family = only_family
         self.upstream_ca = upstream_ca
         self.canary_text = canary_text
@@ -89,9 +99,12 @@ class CaptureProxy:
         options = {
             "confdir": str(self.confdir),
             "connection_strategy": "lazy",  # never open an upstream connection before the guard has spoken
+            "body_size_limit": BODY_SIZE_LIMIT,
             "fingertip_ready": str(ready),
             "fingertip_allow": ",".join(sorted(self.hosts)),
             "fingertip_hosts": json.dumps(self.hosts),
+            "fingertip_ports": json.dumps(self.ports),
+            "fingertip_probes": str(self.files.probes),
             "fingertip_only_family": str(self.only_family or 0),
             "fingertip_flows": str(self.files.flows),
             "fingertip_hook_events": str(self.files.hook_events),
@@ -132,6 +145,23 @@ class CaptureProxy:
             self.stop()
             raise
         return self
+
+    def probe_url(self, token: str, scheme: str = "http") -> str:
+        """The URL a device fetches to prove its traffic reaches this proxy (answered by the proxy itself)."""
+        return f"{scheme}://{PROBE_HOST}/probe/{token}"
+
+    def saw_probe(self, token: str, timeout: float = PROBE_WAIT_S) -> bool:
+        """Did the probe with `token` arrive (waiting up to `timeout` s for the proxy to log it)?"""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.files.probes.exists():
+                for line in self.files.probes.read_text(encoding="utf-8", errors="replace").splitlines():
+                    with contextlib.suppress(ValueError, TypeError):
+                        if json.loads(line).get("token") == token:
+                            return True
+            if time.monotonic() >= deadline or not self.alive():
+                return False
+            time.sleep(0.05)
 
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None

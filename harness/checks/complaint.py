@@ -5,7 +5,9 @@ and submits it once. Acceptance: the submission left the app and was answered wi
 Tracking: after that, a screen shows the canary text or the acceptance number (我的反馈 / 办理进度 /
 留言查询). Evaluation: a rating control (满意度评价 / 好差评) on a complaint screen. Pass only when
 all three are shown; otherwise say which is missing. When the proxy's submission guard answered
-the complaint (real submission not allowed), tracking cannot be proven: review.
+the complaint (real submission not allowed), tracking cannot be proven: review. When the run could
+not prove its traffic goes through the capture proxy, the form is found but never filled: review,
+saying why.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ def check(obs: Observations) -> Finding:
             if before:
                 entries.append(screen_evidence(obs, before, f"入口「{action.label}」"))
     submit = next((a for a in obs.actions if a.kind == "submit"), None)
-    sent = [f for f in obs.app_flows() if f.submission]
+    flows = obs.app_flows()
+    sent = [f for f in flows if f.submission in ("guarded", "forwarded")]
+    if not sent and submit:  # nothing recognisably carried the canary: what the guard held after the tap
+        sent = [f for f in flows if f.submission == "held" and f.t >= submit.t - 0.5]
     accepted_flows = [f for f in sent if f.status is not None and 200 <= f.status < 300]
     after_submit = [v for v in obs.screens if submit and v.t >= submit.t - 0.5]
     numbers = {m.group(1) for v in after_submit if (m := ACCEPTANCE_NUMBER.search(_text(v)))}
@@ -50,16 +55,24 @@ def check(obs: Observations) -> Finding:
              if keywords.matches(_text(v), keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING)]
     rating = [(v, w) for v in obs.screens if (w := keywords.matches(_text(v), keywords.COMPLAINT_RATING))]
     rating += [(v, w) for v in about if (w := keywords.matches(_text(v), keywords.RATING_LEVELS))]
-    guarded = any(f.submission == "guarded" for f in sent)
+    guarded = any(f.submission in ("guarded", "held") for f in sent)
     parts = {"在线受理": bool(accepted_flows), "跟踪反馈": bool(tracked), "回访评价": bool(rating)}
     details = {"entry": bool(entries), **parts, "submitted": submit is not None, "guarded": guarded,
-               "acceptance_numbers": sorted(numbers), "canary_text": obs.canary_text}
+               "acceptance_numbers": sorted(numbers), "canary_text": obs.canary_text,
+               "withheld": obs.complaint_withheld}
     evidence = entries[:2] + [flow_evidence(obs, f, f"提交测试诉求 {f.method} {f.path}，HTTP {f.status}"
-                                            + ("（代理本地应答）" if f.submission == "guarded" else ""))
+                                            + ("（代理本地应答）" if f.submission != "forwarded" else ""))
                               for f in sent[:2]]
     evidence += [screen_evidence(obs, v, "受理确认") for v in confirmed[:1]]
     evidence += [screen_evidence(obs, v, "跟踪页面显示本次测试诉求") for v in tracked[:2]]
     evidence += [screen_evidence(obs, v, "评价：" + "、".join(w)) for v, w in rating[:2]]
+    if obs.complaint_withheld:
+        form = next((by_signature[a.before] for a in obs.actions
+                     if a.kind == "complaint-withheld" and a.before in by_signature), None)
+        evidence += [screen_evidence(obs, form, "投诉表单（未填写、未提交）")] if form else []
+        return Finding(verdict="review", details=details, evidence=evidence,
+                       summary=f"找到投诉表单，但未提交测试诉求：{obs.complaint_withheld}。"
+                               "在线受理、跟踪反馈、回访评价需人工核验。")
     if not entries:
         return Finding(verdict="fail", details=details, evidence=evidence,
                        summary=f"遍历 {len(obs.screens)} 个界面未找到投诉建议入口"

@@ -14,21 +14,27 @@ from harness.capture.addons.common import REFUSED
 from harness.capture.addons.submission_guard import SUBMISSION
 from harness.evidence.redact import redact
 from harness.instrumentation import HOOK_PROBLEM
+from harness.observe.bounded import Budget, BudgetExceeded, Undecodable, decode_body
 from harness.observe.decode import unwrap
 from harness.observe.model import FlowRecord
 
 
-def _body(flow: http.HTTPFlow) -> bytes:
+def _body(flow: http.HTTPFlow, budget: Budget) -> bytes:
+    """The request body with its Content-Encoding undone within the flow's budget; the raw bytes when it
+    cannot be (a bomb, brotli), so the record still says what was sent."""
+    raw = flow.request.raw_content or b""
     try:
-        return flow.request.get_content(strict=False) or b""  # undoes Content-Encoding
-    except ValueError:
-        return flow.request.raw_content or b""
+        return decode_body(raw, flow.request.headers.get("content-encoding", ""), budget)
+    except (BudgetExceeded, Undecodable):
+        return raw
 
 
 def record(flow: http.HTTPFlow, masked: bool = True) -> FlowRecord:
     response = flow.response
     peer = flow.server_conn.peername
-    carried = unwrap(flow.request.pretty_url, flow.request.headers.get("content-type", ""), _body(flow))
+    budget = Budget()
+    carried = unwrap(flow.request.pretty_url, flow.request.headers.get("content-type", ""), _body(flow, budget),
+                     budget)
     keep: Callable[[str], str] = redact if masked else str
     return FlowRecord(
         id=flow.id,

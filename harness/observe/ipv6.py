@@ -2,7 +2,9 @@
 
 Only GET requests the app itself made are repeated (never a POST: a probe must not submit
 anything twice), straight to each address with the app's Host / SNI, and the answers compared.
-A host the app only POSTed to gets a HEAD / instead, which changes nothing by HTTP's rules.
+A request that carried the run's canary, or that the submission guard answered, is never repeated:
+these probes do not pass the guard. A host the app only POSTed to gets a HEAD / instead, which
+changes nothing by HTTP's rules.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from harness.capture.canary_match import CanaryMatcher
+from harness.observe.bounded import Budget, BudgetExceeded
 from harness.observe.model import FlowRecord
 
 MAX_PATHS_PER_HOST = 5
@@ -93,8 +97,20 @@ def has_aaaa(host: str, resolver: str) -> bool:
         return False
 
 
+def repeatable(flow: FlowRecord, canary: str) -> bool:
+    """A GET that may be sent again: it did not carry the canary (as far as the guard or its text shows)."""
+    if flow.method != "GET" or flow.submission is not None:
+        return False
+    if not canary:
+        return True
+    try:
+        return not CanaryMatcher(canary).found_in(f"{flow.url}\n{flow.request_text}".encode(), Budget())
+    except BudgetExceeded:
+        return False
+
+
 def probe(flows: list[FlowRecord], addresses: AddressMap, ca: Path | None = None,
-          resolver: str | None = None) -> list[HostProbe]:
+          resolver: str | None = None, canary: str = "") -> list[HostProbe]:
     results = []
     for host in sorted({f.host for f in flows if not f.refused and f.host in addresses}):
         entries = addresses[host]
@@ -108,7 +124,7 @@ def probe(flows: list[FlowRecord], addresses: AddressMap, ca: Path | None = None
                 continue
             parts = urlsplit(flow.url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            method, path = ("GET", flow.path) if flow.method == "GET" else ("HEAD", "/")
+            method, path = ("GET", flow.path) if repeatable(flow, canary) else ("HEAD", "/")
             target = (method, parts.scheme, port, path)
             if target not in targets:
                 targets.append(target)

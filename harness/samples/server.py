@@ -52,6 +52,8 @@ class Response:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    upgrade: Callable[[Any, Any], None] | None = None
+    """For a 101 answer (WebSocket): called with the connection's reader and writer once the headers are out."""
 
     @classmethod
     def json(cls, data: Any, status: int = 200) -> Response:
@@ -135,6 +137,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         headers = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*", **response.headers}
         for name, value in headers.items():
             self.send_header(name, value)
+        if response.upgrade is not None:
+            self.end_headers()
+            self.wfile.flush()
+            self.close_connection = True
+            response.upgrade(self.rfile, self.wfile)
+            return
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -188,8 +196,10 @@ class SampleServer:
         self._servers.clear()
 
     def address_map(self, hosts: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, int | None]]]:
-        """The scenario's hosts map with this server's ports: what the proxy's resolver connects to."""
+        """The scenario's hosts map with this server's ports: what the proxy's resolver connects to. A host
+        the sample does not serve keeps the port the app asks for, as on a real network."""
         mapped: dict[str, list[tuple[str, int | None]]] = {}
         for host, addresses in hosts.items():
-            mapped[host] = [(a, self.ports[6 if ":" in a else 4]) for a in addresses]
+            served = host in self.hosts
+            mapped[host] = [(a, self.ports[6 if ":" in a else 4] if served else None) for a in addresses]
         return mapped

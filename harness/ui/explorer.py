@@ -58,13 +58,20 @@ class Walk:
     problems: list[str] = field(default_factory=list)
     waited_s: float = 0.0
     """Time spent waiting for the app (settling after actions, scripted waits): the device's own time."""
+    complaint_withheld: str = ""
+    """A complaint form was found but not filed: why (the run's traffic was not proven to go through the
+    capture proxy)."""
 
 
 class Explorer:
     def __init__(self, device: Device, settings: Explore, canary_photo: Path, shots: Path,
-                 clock: Callable[[], float] = time.time, canary_text: str = "") -> None:
+                 clock: Callable[[], float] = time.time, canary_text: str = "",
+                 complaint_gate: Callable[[], str] | None = None) -> None:
         self.device = device
         self.canary_text = canary_text
+        self.complaint_gate = complaint_gate
+        """Asked before the canary is typed: "" lets the complaint be filed, anything else is why not; without
+        a gate the complaint is never filed (fail closed)."""
         self.complaint_filed = False
         self.settings = settings
         self.canary_photo = canary_photo
@@ -137,7 +144,13 @@ class Explorer:
         after = self.observe()
         self._record(kind, node, before, after)
         if self.canary_text and not self.complaint_filed and complaint_form.is_complaint_form(after):
-            after = self.file_complaint(after)
+            withheld = self.complaint_gate() if self.complaint_gate else "没有可证明流量经过采集代理的检查"
+            if withheld:
+                self.complaint_filed = True  # asked once: the form stays unfilled for the whole run
+                self.walk.complaint_withheld = withheld
+                self._record("complaint-withheld", None, after, None)
+            else:
+                after = self.file_complaint(after)
         return after
 
     def file_complaint(self, form: Screen) -> Screen:

@@ -102,13 +102,24 @@ def test_never_submits_or_logs_out(tmp_path: Path) -> None:
 def test_files_one_canary_complaint_when_given_a_canary_text(tmp_path: Path) -> None:
     device = FakeDevice()
     explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
-                        canary_text="指尖检测金丝雀beef01")
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
     explorer.run()
     assert "type:诉求内容=指尖检测金丝雀beef01" in device.taps
     assert "type:联系电话=13800138000" in device.taps  # a test number, not the canary, in a phone field
     assert device.taps.count("提交") == 1
     assert [a.kind for a in explorer.walk.actions].count("submit") == 1
     assert "退出登录" not in device.taps
+
+
+@pytest.mark.parametrize("gate", [None, lambda: "设备发出的探测请求未到达采集代理"])
+def test_withholds_the_complaint_without_proof_that_traffic_goes_through_the_proxy(tmp_path: Path, gate) -> None:
+    device = FakeDevice()
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=gate)
+    explorer.run()
+    assert not any(t.startswith("type:") for t in device.taps) and "提交" not in device.taps
+    assert explorer.walk.complaint_withheld
+    assert [a.kind for a in explorer.walk.actions].count("complaint-withheld") == 1
 
 
 def test_answers_file_pickers_with_the_canary(tmp_path: Path) -> None:

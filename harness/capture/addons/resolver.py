@@ -2,7 +2,9 @@
 
 Plain-HTTP proxy requests are pointed at the address itself (their Host header keeps the name),
 so mitmproxy reuses its upstream connections by address; a CONNECT tunnel's one upstream
-connection is redirected when it is made, keeping the name for SNI.
+connection is redirected when it is made, keeping the name for SNI. Only the ports the scenario
+allows a host (`fingertip_ports`; without a pin 80 and 443) are mapped: a mapped loopback address
+is never reached on another port (an adb server, Appium).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from mitmproxy.addonmanager import Loader
 from mitmproxy.proxy import server_hooks
 
 AddressMap = dict[str, list[tuple[str, int | None]]]
+PortMap = dict[str, frozenset[int]]
+DEFAULT_PORTS = frozenset({80, 443})
+"""The ports a host may be asked for when the scenario pins none (the entry's own port is added by the run)."""
 
 
 def parse_hosts(spec: str) -> AddressMap:
@@ -35,13 +40,44 @@ def parse_hosts(spec: str) -> AddressMap:
         raise exceptions.OptionsError(f"fingertip_hosts is not a valid hosts map: {e}") from e
 
 
+def parse_ports(spec: str) -> PortMap:
+    """`{"host": [80, 8443]}` → host → the ports the app may ask for."""
+    if not spec:
+        return {}
+    try:
+        raw: Any = json.loads(spec)
+        ports = {str(host).lower(): frozenset(int(p) for p in values) for host, values in raw.items()}
+    except (ValueError, TypeError, AttributeError) as e:
+        raise exceptions.OptionsError(f"fingertip_ports is not a valid ports map: {e}") from e
+    if any(not 0 < p < 65536 for values in ports.values() for p in values):
+        raise exceptions.OptionsError("fingertip_ports: a port is between 1 and 65535")
+    return ports
+
+
+def norm(host: str) -> str:
+    return host.lower().rstrip(".")
+
+
+def ports_for(ports: PortMap, host: str) -> frozenset[int]:
+    return ports.get(norm(host), DEFAULT_PORTS)
+
+
+def allowed_targets(hosts: AddressMap, ports: PortMap) -> frozenset[tuple[str, int]]:
+    """Every (address, port) the proxy may connect to: a pinned port, or the address on each allowed port."""
+    return frozenset((address, port) for host, entries in hosts.items() for address, pinned in entries
+                     for port in ([pinned] if pinned is not None else ports_for(ports, host)))
+
+
 class HostsResolver:
     def __init__(self) -> None:
         self.hosts: AddressMap = {}
+        self.ports: PortMap = {}
         self.only_family: int | None = None
 
     def load(self, loader: Loader) -> None:
         loader.add_option("fingertip_hosts", str, "", "JSON map: host → [[address, port|null], …].")
+        loader.add_option("fingertip_ports", str, "",
+                          "JSON map: host → ports the app may ask for (a host not named: 80 and 443).")
         loader.add_option(
             "fingertip_only_family", int, 0, "Connect upstream only over this IP version (4 or 6); 0: any."
         )
@@ -49,6 +85,8 @@ class HostsResolver:
     def configure(self, updated: set[str]) -> None:
         if "fingertip_hosts" in updated:
             self.hosts = parse_hosts(ctx.options.fingertip_hosts)
+        if "fingertip_ports" in updated:
+            self.ports = parse_ports(ctx.options.fingertip_ports)
         if "fingertip_only_family" in updated:
             family = ctx.options.fingertip_only_family
             if family not in (0, 4, 6):
@@ -56,15 +94,17 @@ class HostsResolver:
             self.only_family = family or None
 
     def pick(self, host: str, port: int) -> tuple[str, int] | None:
-        for address, mapped_port in self.hosts.get(host.lower().rstrip("."), []):
+        if port not in ports_for(self.ports, host):
+            return None
+        for address, mapped_port in self.hosts.get(norm(host), []):
             family = 6 if ":" in address else 4
             if self.only_family and family != self.only_family:
                 continue
             return address, mapped_port or port
         return None
 
-    def targets(self) -> set[tuple[str, int | None]]:
-        return {entry for entries in self.hosts.values() for entry in entries}
+    def targets(self) -> frozenset[tuple[str, int]]:
+        return allowed_targets(self.hosts, self.ports)
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         if flow.response or flow.request.scheme != "http":
@@ -80,11 +120,11 @@ class HostsResolver:
         if data.server.error or not data.server.address:
             return
         host, port = str(data.server.address[0]), int(data.server.address[1])
-        if any(host == a and (p is None or p == port) for a, p in self.targets()):
+        if (host, port) in self.targets():
             return  # already pointed at a mapped address (plain HTTP, see requestheaders)
         target = self.pick(host, port)
         if target is None:
-            data.server.error = f"{host} has no address in the scenario's hosts map" + (
+            data.server.error = f"{host}:{port} has no address in the scenario's hosts map" + (
                 f" for IPv{self.only_family}" if self.only_family else ""
             )
             return

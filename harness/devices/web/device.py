@@ -8,6 +8,7 @@ before any page script, a canary geolocation and a canary camera picture.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import tempfile
 import time
@@ -74,6 +75,10 @@ def chrome_arguments(spec: WebDeviceSpec, setup: RunSetup, profile: Path) -> lis
         f"--user-data-dir={profile}",
         f"--proxy-server={setup.proxy_url}",
         "--proxy-bypass-list=<-loopback>",  # even loopback goes through the capture proxy
+        # Nothing around the proxy: no name is looked up here (the proxy, an IP, needs none), and WebRTC
+        # sends no UDP of its own (STUN, host candidates): only what the proxy carries.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         f"--ignore-certificate-errors-spki-list={setup.ca_spki}",
         f"--unsafely-treat-insecure-origin-as-secure={','.join(origins(setup))}",
         "--use-fake-ui-for-media-stream",
@@ -198,6 +203,20 @@ class WebDevice:
         if not isinstance(timing, int | float) or isinstance(timing, bool):
             timing = None  # the page answers this script: it may answer anything
         return LaunchInfo(started=started, launch_ms=timing)
+
+    def probe_capture(self, url: str) -> None:
+        """The capture probe: a fetch from an isolated world of the page (the page's own scripts cannot see
+        or rewrite it), in the page's scheme so it is not blocked as mixed content. Whether it arrived is
+        the proxy's to say; a page that blocks it (CSP, a service worker) only withholds its complaint."""
+        with self._driving("capture probe"):
+            if str(self._driver.current_url).startswith("https:"):
+                url = "https:" + url.removeprefix("http:")
+            frame = self._cdp("Page.getFrameTree", {})["frameTree"]["frame"]["id"]
+            world = self._cdp("Page.createIsolatedWorld", {"frameId": frame, "worldName": "fingertip-probe"})
+            self._cdp("Runtime.evaluate", {
+                "expression": f"fetch({json.dumps(url)}, {{mode: 'no-cors', cache: 'no-store'}})"
+                              ".then(() => true, () => false)",
+                "contextId": world["executionContextId"], "awaitPromise": True, "timeout": 5000})
 
     def finish(self) -> None:
         driver, self._driver = self._driver, None
