@@ -32,9 +32,14 @@ def classified(device_id: str, what: str, healthy: Callable[[], bool]) -> Iterat
     except InvalidSessionIdException as e:
         raise DeviceLost(device_id, f"{what}: the automation session is gone") from e
     except APP_CAUSED as e:
-        first_line = "".join((e.msg or "").strip().splitlines()[:1])[:200]
-        raise UiError(device_id, f"{what}: {type(e).__name__} {first_line}".rstrip()) from e
+        raise UiError(device_id, f"{what}: {type(e).__name__} {first_line(e)}".rstrip()) from e
     except WebDriverException as e:
         if not healthy():
             raise DeviceLost(device_id, f"{what}: the browser, its driver or the device is gone") from e
-        raise UiError(device_id, f"{what}: {type(e).__name__}") from e
+        raise UiError(device_id, f"{what}: {type(e).__name__} {first_line(e)}".rstrip()) from e
+
+
+def first_line(error: WebDriverException) -> str:
+    """The message's first line, bounded: it names the cause (net::ERR_…) and is only ever shown, never
+    used to decide anything."""
+    return "".join((error.msg or "").strip().splitlines()[:1])[:200]

@@ -75,9 +75,10 @@ def chrome_arguments(spec: WebDeviceSpec, setup: RunSetup, profile: Path) -> lis
         f"--user-data-dir={profile}",
         f"--proxy-server={setup.proxy_url}",
         "--proxy-bypass-list=<-loopback>",  # even loopback goes through the capture proxy
-        # Nothing around the proxy: no name is looked up here (the proxy, an IP, needs none), and WebRTC
-        # sends no UDP of its own (STUN, host candidates): only what the proxy carries.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
+        # Nothing around the proxy: no name is looked up here, and WebRTC sends no UDP of its own (STUN,
+        # host candidates): only what the proxy carries. `*` matches IP literals too, so the proxy's own
+        # address is excluded (Chromium's documented idiom), or nothing could be loaded at all.
+        f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {urlsplit(setup.proxy_url).hostname}",
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         f"--ignore-certificate-errors-spki-list={setup.ca_spki}",
         f"--unsafely-treat-insecure-origin-as-secure={','.join(origins(setup))}",
