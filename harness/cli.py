@@ -158,7 +158,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     for backend in ("web", "android", "harmony", "frida"):
         ready = backend_ready(findings, backend)
-        note = "" if backend in BACKENDS or backend == "frida" else " (no backend in this version yet)"
+        driven = backend == "frida" or any(b.doctor == backend for b in BACKENDS.values())
+        note = "" if driven else " (no backend in this version yet)"
         note += " (no runtime hooks: Frida does not support HarmonyOS NEXT)" if backend == "harmony" else ""
         console.print(f"{backend}: {'[green]can drive[/green]' if ready else '[red]cannot drive[/red]'}{note}")
     return EXIT_OK if backend_ready(findings, "web") else EXIT_ERRORS

@@ -130,7 +130,7 @@ def diagnose() -> list[Finding]:
 def backend_ready(findings: list[Finding], backend: str) -> bool:
     from harness.devices.registry import BACKENDS
 
-    if backend in ("android", "harmony") and backend not in BACKENDS:
+    if backend in ("android", "harmony") and not any(b.doctor == backend for b in BACKENDS.values()):
         return False  # the tools may be here, but this version has no backend to drive them
     relevant = [f for f in findings if f.backend in (backend, "capture")]
     return all(f.ok for f in relevant)

@@ -1,12 +1,12 @@
 """`fingertip devices`: each farm entry's health, without running an app (and without booting AVDs).
 
-One function per kind in a registry; each says in one line what is wrong and what to do about it.
+One function per kind, named in the backend registry (harness/devices/registry.py); each says in one line
+what is wrong and what to do about it.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ class Health:
         return asdict(self)
 
 
-def _web(spec: DeviceSpecBase) -> Health:
+def web(spec: DeviceSpecBase) -> Health:
     assert isinstance(spec, WebDeviceSpec)
     missing = [f"{what} {path} is missing" for what, path in (("browser", spec.browser),
                                                               ("chromedriver", spec.chromedriver))
@@ -50,7 +50,7 @@ def _appium_problems(appium: str) -> list[str]:
     return problems
 
 
-def _android(spec: DeviceSpecBase) -> Health:
+def android(spec: DeviceSpecBase) -> Health:
     from harness.devices.android import output as out
     from harness.devices.android.device import adb_client, check_state
     from harness.instrumentation.frida_server import ABI_ARCH, DEFAULT_CACHE, FridaServerError, find_binary
@@ -86,7 +86,7 @@ def _android(spec: DeviceSpecBase) -> Health:
                   problems, facts)
 
 
-def _avd(spec: DeviceSpecBase) -> Health:
+def avd(spec: DeviceSpecBase) -> Health:
     assert isinstance(spec, AvdDeviceSpec)
     emulator = tools.android_emulator()
     if emulator.path is None:
@@ -100,7 +100,7 @@ def _avd(spec: DeviceSpecBase) -> Health:
                   {"avd": spec.avd, "emulator": emulator.path})
 
 
-def _harmony(spec: DeviceSpecBase) -> Health:
+def harmony(spec: DeviceSpecBase) -> Health:
     from harness.devices.harmony.device import check_target
     from harness.devices.harmony.hdc import Hdc, list_targets
 
@@ -124,15 +124,15 @@ def _harmony(spec: DeviceSpecBase) -> Health:
     return Health(spec.id, spec.kind, True, "ready" if not problems else "degraded", problems, facts)
 
 
-CHECKS: dict[str, Callable[[DeviceSpecBase], Health]] = {"web": _web, "android": _android, "avd": _avd,
-                                                         "harmony": _harmony}
-
-
 def health(spec: DeviceSpecBase) -> Health:
-    check = CHECKS.get(spec.kind)
-    if check is None:
+    """The entry's health by its backend's check; a kind without a backend, or a check that raises, is said
+    so (never a traceback)."""
+    from harness.devices.registry import BACKENDS
+
+    backend = BACKENDS.get(spec.kind)
+    if backend is None:
         return Health(spec.id, spec.kind, False, "no-backend", [f"no backend for kind {spec.kind!r} in this version"])
     try:
-        return check(spec)
+        return backend.health(spec)
     except Exception as e:  # a health check never takes the listing down with it
         return Health(spec.id, spec.kind, False, "error", [f"{type(e).__name__}: {e}"])

@@ -50,7 +50,8 @@ devices:
 # Replaces the device run with recorded observations of the bundled samples, and notes which
 # process ran which cell, so the tests see what the plugin does around a run.
 CONFTEST = f"""
-import json, os
+import dataclasses, json, os
+import harness.devices.registry
 from pathlib import Path
 import harness.session
 from harness.observe.model import Observations
@@ -76,7 +77,8 @@ class FakeDevice:
         pass
 
 harness.session.execute_run = fake_execute_run
-harness.devices.registry.BACKENDS["web"] = FakeDevice
+BACKENDS = harness.devices.registry.BACKENDS
+BACKENDS["web"] = dataclasses.replace(BACKENDS["web"], factory=FakeDevice)
 """
 
 
