@@ -26,6 +26,7 @@ from harness.evidence.images import dhash
 from harness.evidence.redact import redact
 from harness.observe.flows import read_flows, read_hook_log, read_jsonl
 from harness.observe.graph import to_dot, ui_graph
+from harness.observe.hooks import read_stats
 from harness.observe.ipv6 import probe
 from harness.observe.model import FailedRequest, Ipv6HostResult, Ipv6OnlyPass, Observations, Timing, VideoRef
 from harness.samples.server import SampleServer
@@ -123,7 +124,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             observations.canary_photo_hash = dhash(photo.read_bytes())
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
                          ca_spki=ca_spki_hash(confdir), ca_cert=confdir / "mitmproxy-ca-cert.pem",
-                         canary_photo=photo, device_hooks=paths.device_hooks)
+                         canary_photo=photo, device_hooks=paths.device_hooks, hook_secret=proxy.hook_secret)
         try:
             with clock.phase("recording_start"):
                 device.start_recording(paths.video)
@@ -190,7 +191,7 @@ def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir:
     with CaptureProxy(folder, confdir, addresses, only_family=6, ports=port_map(scenario),
                       upstream_ca=scenario.upstream_ca, canary_text=canary_text) as proxy:
         setup = RunSetup(scenario=scenario, run_dir=folder, proxy_url=proxy.url, ca_spki=ca_spki_hash(confdir),
-                         ca_cert=confdir / "mitmproxy-ca-cert.pem", canary_photo=photo)
+                         ca_cert=confdir / "mitmproxy-ca-cert.pem", canary_photo=photo, hook_secret=proxy.hook_secret)
         settings = scenario.explore.model_copy(update={"budget_s": scenario.ipv6.only_pass_s, "dwell_s": 0})
         explorer = Explorer(device, settings, photo, folder / "screens")
         started, launch_s = time.perf_counter(), 0.0
@@ -236,6 +237,9 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     crashes, crash_problems = read_crashes(paths.root / CRASHES_FILE)  # from the device's logs, where it has them
     hooks += device_hooks
     hook_problems += device_problems
+    sink = read_stats(proxy.files.hook_events)
+    if sink is not None and sink.dropped():
+        hook_problems.append(sink.problem())
     observations.flows = flows
     observations.refusals = refusals
     observations.hook_events = sorted(hooks, key=lambda e: float(e.get("t", 0)))

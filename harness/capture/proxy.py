@@ -10,6 +10,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -88,6 +89,8 @@ class CaptureProxy:
         self.allow_submission = allow_submission
         self.start_timeout = start_timeout
         self.files = CaptureFiles.in_dir(run_dir)
+        self.hook_secret = secrets.token_hex(16)
+        """Hook reports must carry it (the app can post to the hook sink too); given to the device's script."""
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -108,6 +111,7 @@ class CaptureProxy:
             "fingertip_only_family": str(self.only_family or 0),
             "fingertip_flows": str(self.files.flows),
             "fingertip_hook_events": str(self.files.hook_events),
+            "fingertip_hook_secret": self.hook_secret,
             "fingertip_refusals": str(self.files.refusals),
             "fingertip_canary_text": self.canary_text,
             "fingertip_allow_submission": str(self.allow_submission).lower(),

@@ -26,6 +26,8 @@ class RunSetup:
     canary_photo: Path
     device_hooks: Path | None = None
     """JSON-lines file for the device's own hook events (Frida); read into the run's observations."""
+    hook_secret: str = ""
+    """The run's secret for hook reports (web: put into the injected script); empty: none is accepted."""
 
 
 @dataclass

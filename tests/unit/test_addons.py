@@ -19,7 +19,9 @@ from harness.capture.addons.egress_guard import parse_allow
 from harness.capture.addons.resolver import parse_hosts
 from harness.capture.addons.submission_guard import SUBMISSION
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
+from harness.instrumentation.web_hooks import hook_script
 from harness.observe.flows import read_flows, read_jsonl
+from harness.observe.hooks import MAX_EVENTS, SECRET_PLACEHOLDER, read_stats
 from harness.samples.server import SampleServer
 
 
@@ -92,22 +94,98 @@ def test_resolver_maps_names_without_dns() -> None:
             tctx.configure(resolver, fingertip_only_family=5)
 
 
+SECRET = "ab" * 16
+
+
+def hook_report(body: object) -> http.HTTPFlow:
+    flow = request_to("fingertip-hooks.invalid", "/events", "POST")
+    flow.request.content = json.dumps(body).encode()
+    return flow
+
+
 def test_hook_sink_answers_locally_and_logs(tmp_path: Path) -> None:
     sink = HookSink()
     log = tmp_path / "hooks.jsonl"
     with taddons.context(sink) as tctx:
-        tctx.configure(sink, fingertip_hook_events=str(log))
-        flow = request_to("fingertip-hooks.invalid", "/events", "POST")
-        flow.request.content = json.dumps([{"kind": "geolocation", "t": 1.5}, {"kind": "fetch", "t": 2}]).encode()
+        tctx.configure(sink, fingertip_hook_events=str(log), fingertip_hook_secret=SECRET)
+        flow = hook_report({"k": SECRET, "events": [{"kind": "geolocation", "t": 1.5}, {"kind": "fetch", "t": 2}]})
         sink.request(flow)
         assert flow.response is not None and flow.response.status_code == 204
         assert flow.metadata[INTERNAL]
         other = request_to("app.demo.test")
         sink.request(other)
         assert other.response is None
+        sink.done()
     events, _ = read_jsonl(log)
     assert [e["kind"] for e in events] == ["geolocation", "fetch"]
     assert all("received" in e for e in events)
+    stats = read_stats(log)
+    assert stats is not None and stats.accepted == 2 and not stats.dropped()
+
+
+def test_hook_sink_keeps_nothing_the_page_forged(tmp_path: Path) -> None:
+    """The page can post to the sink's URL too: without the run's secret, malformed, or past the cap, a report
+    is dropped and counted — never an event the checks would believe, never an error."""
+    sink = HookSink()
+    log = tmp_path / "hooks.jsonl"
+    forged = [
+        [{"kind": "js-error", "t": 1}],                                    # the old unsigned format
+        {"k": "cd" * 16, "events": [{"kind": "js-error", "t": 1}]},       # another secret
+        {"events": [{"kind": "js-error", "t": 1}]},
+        {"k": SECRET, "events": "not a list"},
+    ]
+    with taddons.context(sink) as tctx:
+        tctx.configure(sink, fingertip_hook_events=str(log), fingertip_hook_secret=SECRET)
+        for body in forged:
+            sink.request(hook_report(body))
+        sink.request(hook_report({"k": SECRET, "events": [
+            {"kind": "long-task", "t": 2, "detail": {"duration_ms": True}},  # a bool is not a duration
+            {"kind": "Not A Kind", "t": 2},
+            {"kind": "js-error", "t": float("inf")},
+            {"kind": "long-task", "t": 3, "detail": {"duration_ms": 80}},
+        ]}))
+        bomb = hook_report({"k": SECRET, "events": []})
+        bomb.request.headers["content-encoding"] = "gzip"
+        sink.request(bomb)
+        sink.request(hook_report({"k": SECRET, "events": [{"kind": "fetch", "t": 4}] * (MAX_EVENTS + 5)}))
+        sink.done()
+    events, problems = read_jsonl(log)
+    assert not problems
+    assert [e["kind"] for e in events][:1] == ["long-task"] and len(events) == 1  # the over-long batch is refused
+    stats = read_stats(log)
+    assert stats is not None
+    assert (stats.unsigned, stats.malformed_events, stats.malformed_reports) == (3, 3, 3)
+    assert "无本次运行密钥" in stats.problem()
+
+
+def test_hook_sink_counts_events_past_the_cap(tmp_path: Path) -> None:
+    sink = HookSink()
+    log = tmp_path / "hooks.jsonl"
+    with taddons.context(sink) as tctx:
+        tctx.configure(sink, fingertip_hook_events=str(log), fingertip_hook_secret=SECRET)
+        for start in range(0, MAX_EVENTS + 10, 1000):
+            sink.request(hook_report({"k": SECRET, "events": [{"kind": "fetch", "t": start + i} for i in range(1000)]}))
+        sink.done()
+    stats = read_stats(log)
+    assert stats is not None and stats.accepted == MAX_EVENTS and stats.over_cap == 1000
+    assert len(read_jsonl(log)[0]) == MAX_EVENTS
+
+
+def test_hook_sink_without_a_secret_keeps_nothing(tmp_path: Path) -> None:
+    sink = HookSink()
+    log = tmp_path / "hooks.jsonl"
+    with taddons.context(sink) as tctx:
+        tctx.configure(sink, fingertip_hook_events=str(log))
+        sink.request(hook_report({"k": "", "events": [{"kind": "fetch", "t": 1}]}))
+        sink.done()
+    assert read_jsonl(log)[0] == []
+
+
+def test_hook_script_carries_only_a_hex_secret() -> None:
+    assert SECRET in hook_script(SECRET) and SECRET_PLACEHOLDER not in hook_script(SECRET)
+    for bad in ("", "ab", '"; fetch("//evil")//' + "a" * 32, "AB" * 16):
+        with pytest.raises(ValueError):
+            hook_script(bad)
 
 
 def test_capture_proxy_end_to_end_on_loopback(tmp_path: Path, root: Path) -> None:
@@ -126,8 +204,8 @@ def test_capture_proxy_end_to_end_on_loopback(tmp_path: Path, root: Path) -> Non
             with pytest.raises(urllib.error.HTTPError) as v4_only:
                 opener.open("http://img.ganbutong.demo.test/upload/work-photo", timeout=10)
             assert v4_only.value.code == 502  # IPv6-only upstream: an IPv4-only host cannot be reached
-            beacon = urllib.request.Request("http://fingertip-hooks.invalid/events",
-                                            data=json.dumps({"kind": "camera", "t": 3}).encode())
+            beacon = urllib.request.Request("http://fingertip-hooks.invalid/events", data=json.dumps(
+                {"k": proxy.hook_secret, "events": [{"kind": "camera", "t": 3}]}).encode())
             with opener.open(beacon, timeout=10) as response:
                 assert response.status == 204
         assert len(ca_spki_hash(tmp_path / "ca")) == 44

@@ -33,10 +33,10 @@ from harness.devices.protocol import LaunchInfo, RunSetup, VideoInfo
 from harness.devices.web.display import VirtualDisplay
 from harness.devices.web.x11_recorder import X11Recorder
 from harness.errors import DeviceError, UiError
+from harness.instrumentation.web_hooks import hook_script
 from harness.ui.tree import Screen, UiNode
 
 _JS = resources.files("harness")
-HOOK_SCRIPT = (_JS / "instrumentation" / "web_hooks.js").read_text(encoding="utf-8")
 SNAPSHOT_SCRIPT = (_JS / "devices" / "web" / "dom_snapshot.js").read_text(encoding="utf-8")
 TAP_TARGET_SCRIPT = """
 const el = document.querySelector(arguments[0]);
@@ -189,7 +189,7 @@ class WebDevice:
         self._driver.command_executor.add_command("fingertipCdp", "POST", "/session/$sessionId/goog/cdp/execute")
         self._driver.set_page_load_timeout(30)
         location = setup.scenario.canaries.location
-        self._cdp("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK_SCRIPT})
+        self._cdp("Page.addScriptToEvaluateOnNewDocument", {"source": hook_script(setup.hook_secret)})
         self._cdp("Emulation.setGeolocationOverride",
                   {"latitude": location.latitude, "longitude": location.longitude, "accuracy": 10})
         with contextlib.suppress(WebDriverException):  # permissions are also granted by the fake-UI flag
