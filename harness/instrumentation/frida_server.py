@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import lzma
 import re
+import secrets
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any, Self
 import adbutils
 import frida
 
+from harness.devices.common.journal import Journal
 from harness.errors import DeviceError
 
 DEFAULT_CACHE = Path.home() / ".cache" / "fingertip" / "frida-server"
@@ -93,8 +95,17 @@ class FridaServer:
     port: int = DEVICE_PORT
     version: str = frida.__version__
     start_timeout_s: float = 10.0
+    host: str = "127.0.0.1"
+    """Where adb's forwards listen: this machine, or a remote adb server's host (started with `adb -a`, whose
+    forwards then listen on every interface too)."""
+    journal: Journal | None = None
+    """Records the running server, so a sweep killed outright has it stopped when the device is next opened."""
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    """Required of every client (`--token`): an app on the same phone cannot attach through the server. One
+    FridaServer lives for a device's whole sweep, so the token is per sweep."""
     notes: list[str] = field(default_factory=list)
-    _su: bool = False
+    _su: str = ""
+    """How to become root when adbd is not: `aosp` (`su 0 sh -c …`) or `-c` (Magisk / SuperSU `su -c …`)."""
     _usap_before: str | None = None
     _pid: int | None = None
     _local_port: int | None = None
@@ -118,7 +129,11 @@ class FridaServer:
     # ── shell ────────────────────────────────────────────────────────────────────────────────
 
     def _shell(self, command: str, root: bool = False) -> tuple[str, int]:
-        line = f"su -c {shlex.quote(command)}" if root and self._su else command
+        line = command
+        if root and self._su == "aosp":  # AOSP su: `su [WHO [COMMAND...]]`, no -c
+            line = f"su 0 sh -c {shlex.quote(command)}"
+        elif root and self._su == "-c":
+            line = f"su -c {shlex.quote(command)}"
         try:
             result = self.adb.shell2(line, timeout=30)
         except adbutils.AdbError as e:
@@ -140,19 +155,41 @@ class FridaServer:
         return ABI_ARCH[abi]
 
     def _become_root(self) -> None:
+        """adbd as root; else `adb root` on a debuggable build (emulators' google_apis images are userdebug);
+        else su in its AOSP form, then in Magisk's / SuperSU's."""
         if self._checked("id -u") == "0":
             return
-        output, code = self._shell("su -c 'id -u'")
-        if code == 0 and output == "0":
-            self._su = True
-            return
+        if self._shell("getprop ro.debuggable")[0] == "1":
+            with contextlib.suppress(adbutils.AdbError):
+                answer = str(self.adb.root())
+                if "cannot run as root" not in answer:
+                    self._wait_for_adbd_root()
+                    if self._shell("id -u")[0] == "0":
+                        return
+        for form, probe in (("aosp", "su 0 id -u"), ("-c", "su -c 'id -u'")):
+            output, code = self._shell(probe)
+            if code == 0 and output == "0":
+                self._su = form
+                return
         raise FridaServerError(self.device_id, "frida-server needs root: use an emulator or userdebug image "
                                "(`adb root`) or a rooted phone with su", output)
+
+    def _wait_for_adbd_root(self, timeout: float = 20.0) -> None:
+        """adbd restarts after `adb root`: the device drops off adb for a moment."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            with contextlib.suppress(FridaServerError):
+                if self._shell("id -u")[0] == "0":
+                    return
 
     def start(self) -> None:
         binary = find_binary(self.version, self.device_arch(), self.configured, self.cache)
         self._become_root()
         running = self._pids()
+        if running and self.journal is not None and self.journal.load().get("frida_server"):
+            self.stop_leftover()  # a sweep killed outright left it: ours to stop
+            running = self._pids()
         if running:
             raise FridaServerError(self.device_id, f"a frida-server is already running (pid {', '.join(running)}) "
                                    "that Fingertip did not start: stop it first, its version may not match")
@@ -167,13 +204,17 @@ class FridaServer:
         self._usap_before = self._checked(f"getprop {USAP_POOL}")
         if self._usap_before != "false":
             self._checked(f"setprop {USAP_POOL} false", root=True)
-        self._checked(f"{self.remote_path} -l 127.0.0.1:{self.port} -D", root=True)
+        # argv, not a config file: an app cannot read another uid's /proc/PID/cmdline (hidepid, Android 7+).
+        self._checked(f"{self.remote_path} -l 127.0.0.1:{self.port} --token={shlex.quote(self.token)} -D", root=True)
         deadline = time.monotonic() + self.start_timeout_s
         while not (pids := self._pids()):
             if time.monotonic() > deadline:
                 raise FridaServerError(self.device_id, f"frida-server did not start in {self.start_timeout_s:.0f} s")
             time.sleep(0.2)
         self._pid = int(pids[0])
+        if self.journal is not None:
+            self.journal.set("frida_server", {"path": self.remote_path, "usap_before": self._usap_before,
+                                              "su": self._su})
         self._local_port = self.adb.forward_port(self.port)
         self.notes.append(f"frida-server {self.version} ({binary.arch}) from {binary.origin}: pid {self._pid}")
 
@@ -198,14 +239,18 @@ class FridaServer:
             raise FridaServerError(self.device_id, "frida-server is not running")
         if self._frida_device is None:
             manager = frida.get_device_manager()
-            self._frida_device = manager.add_remote_device(f"127.0.0.1:{self._local_port}")
+            self._frida_device = manager.add_remote_device(self.address, token=self.token)
         return self._frida_device
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self._local_port}"
 
     def stop(self) -> None:
         """Stop what was started and put the USAP pool back; safe to call twice or after a failed start."""
         if self._frida_device is not None:
             with contextlib.suppress(frida.InvalidArgumentError, frida.TransportError):
-                frida.get_device_manager().remove_remote_device(f"127.0.0.1:{self._local_port}")
+                frida.get_device_manager().remove_remote_device(self.address)
             self._frida_device = None
         if self._local_port is not None:
             with contextlib.suppress(adbutils.AdbError):
@@ -219,3 +264,24 @@ class FridaServer:
         if self._usap_before is not None and self._usap_before != "false":
             self._shell(f"setprop {USAP_POOL} {shlex.quote(self._usap_before)}", root=True)  # '' when it was unset
         self._usap_before = None
+        if self.journal is not None:
+            self.journal.drop("frida_server")
+
+    def stop_leftover(self) -> None:
+        """Stop the frida-server a killed sweep left running (the journal names it) and put its USAP pool
+        setting back."""
+        record = self.journal.load().get("frida_server") if self.journal is not None else None
+        if not isinstance(record, dict):
+            return
+        self._su = str(record.get("su", self._su))
+        name = str(record.get("path", self.remote_path)).rsplit("/", 1)[-1]
+        output, code = self._shell(f"pidof {shlex.quote(name)}")
+        for pid in output.split() if code == 0 else []:
+            if pid.isdigit():
+                self._shell(f"kill {pid}", root=True)
+        before = record.get("usap_before")
+        if isinstance(before, str) and before != "false":
+            self._shell(f"setprop {USAP_POOL} {shlex.quote(before)}", root=True)
+        self.notes.append(f"stopped the frida-server a killed sweep left running ({name})")
+        if self.journal is not None:
+            self.journal.drop("frida_server")

@@ -27,6 +27,10 @@ from harness.instrumentation.agent_build import compiled_agent
 from harness.instrumentation.sdk import attribute
 
 FAMILIES = HOOK_FAMILIES
+GATE_DEADLINE_S = 6.0
+"""A gated spawn is resumed by this time even if loading the agent has not finished: Android gives up on an
+app process that does not come up in time (issue 15 puts Frida's own limit at 8 s), and a killed process would
+be a launch failure the app did not cause."""
 
 
 FRIDA_ERRORS = (frida.ExecutableNotFoundError, frida.ExecutableNotSupportedError, frida.InvalidArgumentError,
@@ -68,6 +72,8 @@ class AgentSession:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _handlers: list[tuple[str, Callable[..., None]]] = field(default_factory=list)
     _source: str = ""
+    gate_pauses: dict[str, float] = field(default_factory=dict)
+    """Seconds each gated process (by identifier) was held before it was resumed: not the app's launch time."""
 
     def __post_init__(self) -> None:
         unknown = set(self.families) - set(FAMILIES)
@@ -150,12 +156,23 @@ class AgentSession:
         threading.Thread(target=work, args=(pid, label), daemon=True, name=f"frida-gate-{pid}").start()
 
     def _gated(self, pid: int, label: str) -> None:
+        held = time.monotonic()
+        worker = threading.Thread(target=self._instrument_noting, args=(pid, label), daemon=True,
+                                  name=f"frida-load-{pid}")
+        worker.start()
+        worker.join(GATE_DEADLINE_S)
+        if worker.is_alive():
+            self._problem(f"{label} (pid {pid}): the agent was not loaded within {GATE_DEADLINE_S:.0f} s; the "
+                          "process was resumed so it is not killed (early calls may be missed)")
+        self._resume(pid, label)
+        with self._lock:
+            self.gate_pauses[label] = self.gate_pauses.get(label, 0.0) + time.monotonic() - held
+
+    def _instrument_noting(self, pid: int, label: str) -> None:
         try:
             self._instrument(pid, label)
         except InstrumentationError as e:
             self._problem(str(e))
-        finally:
-            self._resume(pid, label)
 
     def _resume(self, pid: int, _label: str) -> None:
         with contextlib.suppress(frida.InvalidOperationError, frida.InvalidArgumentError, frida.ProcessNotFoundError):
@@ -170,9 +187,14 @@ class AgentSession:
         process = _Process(pid, session, script, label=label)
         session.on("detached", lambda reason, crash: self._detached(process, reason, crash))
         script.on("message", lambda message, data: self._message(process, message))
-        script.load()
-        process.offset = self._clock_offset(script)
-        report = script.exports_sync.init({"families": list(self.families), "ca_pem": self.ca_pem or ""})
+        try:
+            script.load()
+            process.offset = self._clock_offset(script)
+            report = script.exports_sync.init({"families": list(self.families), "ca_pem": self.ca_pem or ""})
+        except (frida.core.RPCException, *FRIDA_ERRORS) as e:  # the agent's own init threw, or the process went
+            with contextlib.suppress(*FRIDA_ERRORS):
+                session.detach()
+            raise InstrumentationError(f"the agent did not start in {label} (pid {pid}): {e}") from e
         with self._lock:
             self._processes[pid] = process
             self.installed.update(report.get("installed", []))

@@ -44,6 +44,11 @@ class FakeAndroid:
     """adbd runs as root (userdebug / emulator images)."""
     su: bool = False
     """A `su` binary grants root (rooted phones)."""
+    su_form: str = "-c"
+    """`-c`: Magisk / SuperSU (`su -c COMMAND`). `aosp`: AOSP's su (system/extras/su/su.cpp, on userdebug images):
+    `su [WHO [COMMAND...]]`, whose first argument is always WHO, so `su -c …` fails ("invalid uid/gid '-c'")."""
+    debuggable: bool = False
+    """ro.debuggable=1 (userdebug / eng): `adb root` restarts adbd as root; production builds refuse it."""
     commands: list[str] = field(default_factory=list)
     extra: dict[str, Callable[[list[str]], tuple[Output, int]]] = field(default_factory=dict)
     """Further programs by name: argv → (output, exit code)."""
@@ -73,6 +78,11 @@ class FakeAndroid:
         if name == "su":
             if not self.su:
                 return "/system/bin/sh: su: inaccessible or not found\n", 127
+            if self.su_form == "aosp":
+                if args[:1] and not args[0].isdigit() and args[0] != "root":
+                    return f"su: invalid uid/gid '{args[0]}'\n", 1
+                return self.shell(shlex.join(args[1:]) or "sh", as_root=True) if args[1:3] != ["sh", "-c"] \
+                    else self.shell(args[3], as_root=True)
             if args[:1] == ["-c"] and len(args) == 2:
                 return self.shell(args[1], as_root=True)
             return "su: usage: su -c COMMAND\n", 1
@@ -81,6 +91,8 @@ class FakeAndroid:
         if name == "getprop":
             if not args:
                 return "".join(f"[{k}]: [{v}]\n" for k, v in sorted(self.props.items())), 0
+            if args[0] == "ro.debuggable" and args[0] not in self.props:
+                return ("1" if self.debuggable else "0") + "\n", 0
             return self.props.get(args[0], "") + "\n", 0
         if name == "setprop":
             if not root and args and args[0].startswith("persist."):
@@ -249,6 +261,15 @@ class _Handler(socketserver.BaseRequestHandler):
             self.request.sendall(f"X4EXIT:{code}\n".encode() if with_exit else b"")
         elif service.startswith("reverse:"):
             self._reverse(device, service.removeprefix("reverse:"))
+        elif service == "root:":
+            self._okay()
+            if device.root:
+                self.request.sendall(b"adbd is already running as root\n")
+            elif not device.debuggable:
+                self.request.sendall(b"adbd cannot run as root in production builds\n")
+            else:
+                device.root = True
+                self.request.sendall(b"restarting adbd as root\n")
         elif service == "sync:":
             self._okay()
             self._sync(device)

@@ -493,8 +493,90 @@ def test_a_run_on_the_android_device_keeps_crashes_notes_and_screens(
     assert [c.kind for c in observations.crashes] == ["crash", "native-crash", "anr"]
     assert observations.screens and observations.screens[0].as_screen().title == "投诉建议"
     assert any("Frida 未启用" in n for n in observations.notes)
-    assert observations.device_info["os"] == "Android 14 (API 34)"
+    assert observations.device_info.os == "Android 14 (API 34)"
     assert apps.settings["http_proxy"] == ":0" and fake.reverses == {}
     assert observations.video is not None  # screenrecord through the fake: one segment
     assert any(a.kind == "tap" for a in observations.actions)
     assert "13812345678" not in observations.model_dump_json()  # the typed phone number is masked
+
+
+def test_am_start_without_a_status_is_a_failed_launch_and_a_timeout_a_slow_one(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    _, apps, server = farm
+    device = opened(server, tmp_path)
+    apps.am_output = recorded("am_start_exception.txt")  # "Exception occurred while executing 'start'"
+    with pytest.raises(DeviceError, match="SecurityException"):
+        device.launch(run_setup(tmp_path, apk))
+    device.finish()
+    apps.am_output = recorded("am_start_timeout.txt")
+    info = device.launch(run_setup(tmp_path, apk))
+    assert info.launch_ms == 10342.0 and any("启动超时" in n for n in info.notes)
+    device.finish()
+    device.__exit__()
+
+
+def test_a_newer_version_installed_is_uninstalled_and_installed_again(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    fake, apps, server = farm
+    apps.installed[PACKAGE] = 5
+    apps.install_outputs = [recorded("install_version_downgrade.txt")]
+    device = opened(server, tmp_path)
+    device.launch(run_setup(tmp_path, apk))
+    assert f"pm uninstall {PACKAGE}" in fake.commands
+    assert len([c for c in fake.commands if c.startswith("pm install")]) == 2
+    device.finish()
+    device.__exit__()
+
+
+def test_a_remote_adb_server_sets_no_proxy_and_says_why(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fake, apps, server = farm
+    # `adb reverse` would end on 10.1.2.3, where no capture proxy listens: no route, no traffic judged
+    monkeypatch.setattr(android_module, "remote_adb_host", lambda spec: "10.1.2.3")
+    device = opened(server, tmp_path)
+    info = device.launch(run_setup(tmp_path, apk))
+    assert not info.capture and "10.1.2.3" in info.capture_note
+    assert fake.reverses == {} and apps.settings["http_proxy"] == "null"
+    device.finish()
+    device.__exit__()
+
+
+def test_hooks_are_closed_before_the_app_is_stopped(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    fake, _, server = farm
+    device = opened(server, tmp_path)
+    device.launch(run_setup(tmp_path, apk))
+    seen: list[list[str]] = []
+    device._hooks = type("Hooks", (), {"close": lambda self: seen.append(list(fake.commands)),
+                                       "gate_pauses": {}})()
+    device.finish()
+    assert seen and not any(c.startswith(f"am force-stop {PACKAGE}") for c in seen[0][-3:])
+    assert fake.commands.index(f"am force-stop {PACKAGE}", len(seen[0]) - 1) >= len(seen[0])
+    device.__exit__()
+
+
+def test_api_31_emulators_are_known_by_ro_boot_qemu(home: Path) -> None:
+    fake = phone("R3CT30ABCDE")  # no `emulator-` serial: only the property tells
+    fake.props.pop("ro.kernel.qemu")
+    fake.props["ro.boot.qemu"] = "1"
+    PhoneApps(fake).install()
+    with FakeAdbServer(fake) as server:
+        device = opened(server, home, serial="R3CT30ABCDE")
+        assert device.describe()["emulator"] is True
+        device.__exit__()
+
+
+def test_a_frida_server_left_by_a_killed_sweep_is_stopped_when_the_device_is_opened(
+        tmp_path: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    fake, _, server = farm
+    fake.root = True
+    fake.props["persist.device_config.runtime_native.usap_pool_enabled"] = "false"
+    fake.processes[91] = ["/data/local/tmp/frida-server-17.0.0", "-l", "127.0.0.1:27042", "-D"]
+    journal = Journal(Path.home() / ".cache" / "fingertip" / "journal" / "phone.json")
+    journal.set("frida_server", {"path": "/data/local/tmp/frida-server-17.0.0", "usap_before": "true", "su": ""})
+    device = opened(server, tmp_path)
+    assert 91 not in fake.processes
+    assert fake.props["persist.device_config.runtime_native.usap_pool_enabled"] == "true"
+    assert "frida_server" not in journal.load()
+    device.__exit__()

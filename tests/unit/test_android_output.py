@@ -133,3 +133,13 @@ def test_console_offsets() -> None:
     assert utc_offset("+0800") == 28800
     assert utc_offset("-0530") == -19800
     assert utc_offset("garbage") == 0
+
+
+def test_refs_follow_appiums_tags_empty_fields_keep_their_hint_and_upload_buttons_are_file_controls() -> None:
+    screen = out.screen_from_hierarchy(recorded("appium_source_hint_inner_class.xml"), "gov.fingertip.sample/.Form")
+    phone_field, filled, upload = screen.nodes
+    # Appium names the node `Form.PhoneField` (its class is `Form$PhoneField`): an XPath over the class finds nothing
+    assert phone_field.ref == "/hierarchy/android.widget.FrameLayout[1]/gov.fingertip.sample.ui.Form.PhoneField[1]"
+    assert (phone_field.role, phone_field.text, phone_field.hint) == ("input", "", "请输入手机号")
+    assert (filled.text, filled.role) == ("13800000000", "input")
+    assert upload.role == "file"

@@ -48,7 +48,8 @@ def test_start_pushes_the_matching_server_turns_usap_off_and_stop_restores_every
         assert phone.files[remote].mode == 0o755
         assert phone.props[USAP_POOL] == "false"
         [(pid, argv)] = phone.processes.items()
-        assert argv == [remote, "-l", "127.0.0.1:27042", "-D"]
+        assert argv == [remote, "-l", "127.0.0.1:27042", f"--token={server.token}", "-D"]
+        assert len(server.token) >= 32
         assert server.healthy()
         assert [(f.remote) for f in device.forward_list()] == ["tcp:27042"]
         phone.processes.clear()  # the server died
@@ -66,10 +67,58 @@ def test_a_rooted_phone_gets_its_root_steps_through_su(tmp_path: Path, phone: Fa
     phone.props.pop(USAP_POOL)
     server_file(tmp_path)
     with FridaServer(adb.device(phone.serial), "phone", cache=tmp_path) as server:
-        assert f"su -c '{server.remote_path} -l 127.0.0.1:27042 -D'" in phone.commands
+        assert f"su -c '{server.remote_path} -l 127.0.0.1:27042 --token={server.token} -D'" in phone.commands
         assert phone.processes
     assert phone.processes == {}
     assert phone.props[USAP_POOL] == ""  # it was unset before
+
+
+def test_aosp_su_takes_who_then_the_command(tmp_path: Path, phone: FakeAndroid, adb: adbutils.AdbClient) -> None:
+    phone.root, phone.su, phone.su_form = False, True, "aosp"  # `su -c` is "invalid uid/gid '-c'" there
+    server_file(tmp_path)
+    with FridaServer(adb.device(phone.serial), "phone", cache=tmp_path) as server:
+        assert f"su 0 sh -c '{server.remote_path} -l 127.0.0.1:27042 --token={server.token} -D'" in phone.commands
+        assert phone.props[USAP_POOL] == "false"
+    assert phone.processes == {}
+
+
+def test_a_debuggable_build_gets_root_through_adb_root(tmp_path: Path, phone: FakeAndroid,
+                                                      adb: adbutils.AdbClient) -> None:
+    phone.root, phone.debuggable = False, True  # an AVD's google_apis image: userdebug, no su needed
+    server_file(tmp_path)
+    with FridaServer(adb.device(phone.serial), "phone", cache=tmp_path):
+        assert phone.root and phone.processes
+        assert not any(c.startswith("su ") for c in phone.commands)
+
+
+def test_each_server_gets_its_own_token_and_the_client_sends_it(tmp_path: Path, phone: FakeAndroid,
+                                                                adb: adbutils.AdbClient,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    server_file(tmp_path)
+    added: list[tuple[str, dict[str, Any]]] = []
+    manager = SimpleNamespace(add_remote_device=lambda address, **options: added.append((address, options)) or "dev",
+                              remove_remote_device=lambda address: None)
+    monkeypatch.setattr(frida, "get_device_manager", lambda: manager)
+    first = FridaServer(adb.device(phone.serial), "phone", cache=tmp_path, host="10.0.0.7")
+    assert first.token != FridaServer(adb.device(phone.serial), "phone", cache=tmp_path).token
+    with first:
+        first.frida_device()
+    [(address, options)] = added
+    assert address.startswith("10.0.0.7:") and options == {"token": first.token}  # a remote adb server's host
+
+
+def test_a_server_a_killed_sweep_left_running_is_stopped(tmp_path: Path, phone: FakeAndroid,
+                                                         adb: adbutils.AdbClient) -> None:
+    from harness.devices.common.journal import Journal
+
+    server_file(tmp_path)
+    journal = Journal(tmp_path / "journal.json")
+    killed = FridaServer(adb.device(phone.serial), "phone", cache=tmp_path, journal=journal)
+    killed.start()  # … and the sweep dies here: nothing is stopped
+    assert journal.load()["frida_server"]["usap_before"] == "true"
+    with FridaServer(adb.device(phone.serial), "phone", cache=tmp_path, journal=journal) as again:
+        assert len(phone.processes) == 1 and again.notes[0].startswith("stopped the frida-server")
+    assert phone.processes == {} and phone.props[USAP_POOL] == "true" and journal.load() == {}
 
 
 def test_no_root_is_a_clear_error_and_nothing_is_left_running(tmp_path: Path, phone: FakeAndroid,
@@ -165,3 +214,69 @@ def test_spawn_gating_instruments_the_apps_own_processes_and_resumes_every_spawn
     assert sorted(device.attached) == [101, 103]
     assert not device.gating and device.handlers == {}
     assert len([p for p in session.problems if "cannot attach" in p]) == 2
+
+
+class _SlowAttachDevice(_GatingDevice):
+    """Attaching takes longer than Android waits for a new app process."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def attach(self, pid: int) -> Any:
+        time.sleep(self.delay)
+        return super().attach(pid)
+
+
+def test_a_gated_spawn_is_resumed_by_the_deadline_and_its_pause_is_measured(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.instrumentation.frida_session as fs
+
+    monkeypatch.setattr(fs, "GATE_DEADLINE_S", 0.3)
+    device = _SlowAttachDevice(delay=2.0)
+    session = AgentSession(device, tmp_path / "hooks.jsonl", families=["network"])
+    session.gate_spawns(lambda identifier: identifier == "cn.gov.demo")
+    started = time.monotonic()
+    device.handlers["spawn-added"](SimpleNamespace(pid=201, identifier="cn.gov.demo"))
+    while not device.resumed and time.monotonic() - started < 5:
+        time.sleep(0.02)
+    assert device.resumed == [201] and time.monotonic() - started < 1.5  # not held for the whole attach
+    while "cn.gov.demo" not in session.gate_pauses and time.monotonic() - started < 5:
+        time.sleep(0.02)
+    assert 0.25 < session.gate_pauses["cn.gov.demo"] < 1.5
+    assert any("not loaded within" in p for p in session.problems)
+    session.close()
+
+
+class _ThrowingScript:
+    """A script whose init() throws inside the agent: frida raises RPCException."""
+
+    def __init__(self) -> None:
+        self.exports_sync = SimpleNamespace(now=lambda: time.time() * 1000, init=self._init)
+
+    @staticmethod
+    def _init(options: dict[str, Any]) -> Any:
+        raise frida.core.RPCException("Error: java.lang.ClassNotFoundException: okhttp3.CertificatePinner")
+
+    def on(self, signal: str, handler: Any) -> None:
+        pass
+
+    def load(self) -> None:
+        pass
+
+
+def test_an_agent_whose_init_throws_is_a_reported_problem(tmp_path: Path) -> None:
+    detached: list[int] = []
+    session_object = SimpleNamespace(on=lambda *a: None, create_script=lambda *a, **k: _ThrowingScript(),
+                                     detach=lambda: detached.append(1))
+    device = _GatingDevice()
+    device.attach = lambda pid: session_object  # type: ignore[method-assign]
+    session = AgentSession(device, tmp_path / "hooks.jsonl", families=["network"])
+    session.gate_spawns(lambda identifier: True)
+    device.handlers["spawn-added"](SimpleNamespace(pid=301, identifier="cn.gov.demo"))
+    deadline = time.monotonic() + 5
+    while not device.resumed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    session.close()
+    assert device.resumed == [301] and detached == [1]
+    assert any("agent did not start" in p and "CertificatePinner" in p for p in session.problems)

@@ -33,6 +33,10 @@ from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
 
 REMOTE_TMP = "/data/local/tmp"
+LOGCAT_BUFFER = "16M"
+"""Set per run (`logcat -G`): the default 256 KB ring loses a run's early lines before they are read."""
+REMOTE_PROXY_NOTE = ("adb 服务器在另一台主机（{host}）：adb reverse 的端口落在该主机上，本机的抓包代理不可达；"
+                     "本次不设置代理，依赖抓包的条款跳过（中继方法见 README）")
 GALLERY = "/sdcard/DCIM/Camera"
 LOGCAT_LIMIT = 20 * 2**20
 """logcat kept per run (bytes); the crash buffer is read in full."""
@@ -46,6 +50,15 @@ DANGEROUS = ("android.permission.ACCESS_FINE_LOCATION", "android.permission.ACCE
              "android.permission.READ_MEDIA_VIDEO", "android.permission.RECORD_AUDIO",
              "android.permission.POST_NOTIFICATIONS", "android.permission.READ_PHONE_STATE")
 """Runtime permissions granted after `pm clear`, so the walk reaches what they guard."""
+
+
+def remote_adb_host(spec: AndroidDeviceSpec | AvdDeviceSpec) -> str | None:
+    """The adb server's host when it is another machine: `adb reverse` / `adb forward` end there, not here."""
+    server = getattr(spec, "adb_server", None)
+    if not server:
+        return None
+    host = server.rpartition(":")[0].strip("[]")
+    return None if host in ("127.0.0.1", "localhost", "::1") else host
 
 
 def adb_client(spec: AndroidDeviceSpec | AvdDeviceSpec) -> adbutils.AdbClient:
@@ -140,13 +153,19 @@ class AndroidDevice:
         listed = self.props.get("ro.product.cpu.abilist") or self.props.get("ro.product.cpu.abi", "")
         return tuple(a for a in listed.split(",") if a)
 
+    @property
+    def is_emulator(self) -> bool:
+        """`ro.boot.qemu` marks emulators from API 31 on (`ro.kernel.qemu` before)."""
+        return ("1" in (self.props.get("ro.boot.qemu"), self.props.get("ro.kernel.qemu"))
+                or self.serial.startswith("emulator-"))
+
     def describe(self) -> dict[str, Any]:
         release = self.props.get("ro.build.version.release", "?")
         return {"platform": "android", "os": f"Android {release} (API {self.api})", "labels": list(self.spec.labels),
                 "serial": self.serial, "model": self.props.get("ro.product.model", ""),
                 "manufacturer": self.props.get("ro.product.manufacturer", ""), "abis": list(self.abis),
                 "fingerprint": self.props.get("ro.build.fingerprint", ""),
-                "emulator": self.props.get("ro.kernel.qemu") == "1" or self.serial.startswith("emulator-"),
+                "emulator": self.is_emulator,
                 "screen": f"{self.size[0]}x{self.size[1]}"}
 
     # ── shell ──────────────────────────────────────────────────────────────────────────────
@@ -170,7 +189,7 @@ class AndroidDevice:
         if use_scrcpy:
             server = getattr(self.spec, "adb_server", None)
             where = (server.rpartition(":")[0], int(server.rpartition(":")[2])) if server else None
-            self._recorder = ScrcpyRecorder(self.serial, self.id, self.size, where)
+            self._recorder = ScrcpyRecorder(self.serial, self.id, self.size, where, remote_adb_host(self.spec))
         else:
             self._recorder = ScreenrecordChain(self.adb, self.id, self.size)
         self._recorder.start(path)
@@ -193,7 +212,10 @@ class AndroidDevice:
         self._sh(["am", "force-stop", package])
         self._sh(["pm", "clear", package])
         self._grant(facts)
-        self._route(setup.proxy_url)
+        capture, capture_note = self._route(setup.proxy_url)
+        if capture_note:
+            notes.append(capture_note)
+        self._sh2(["logcat", "-G", LOGCAT_BUFFER])  # refused on a few builds: the default ring is kept then
         self._ensure_driver()
         notes += self._plant_canaries(setup)
         notes += self._start_hooks(setup, package)
@@ -206,7 +228,16 @@ class AndroidDevice:
             raise DeviceError(self.id, f"`am start -W -n {component}`: {launched.error}", output)
         if launched.launch_state:
             notes.append(f"启动方式 {launched.launch_state}")
-        return LaunchInfo(started=started, launch_ms=launched.total_ms, notes=notes)
+        launch_ms = launched.total_ms
+        if launched.timed_out:  # launched, but no first frame while am waited: WaitTime is a lower bound
+            launch_ms = launched.wait_ms
+            notes.append(f"启动超时：am start -W 在 {launched.wait_ms or 0:.0f} ms 内未等到首帧（Status: timeout）")
+        paused = self._hooks.gate_pauses.get(package, 0.0) if self._hooks is not None else 0.0
+        if launch_ms is not None and paused:  # the Frida spawn-gating hold is the harness's, not the app's
+            launch_ms = max(0.0, launch_ms - paused * 1000)
+            notes.append(f"启动耗时已扣除 Frida 注入暂停 {paused * 1000:.0f} ms")
+        return LaunchInfo(started=started, launch_ms=launch_ms, notes=notes, capture=capture,
+                          capture_note="" if capture else capture_note)
 
     def _install(self, apk: Path, facts: PackageFacts) -> None:
         digest = hashlib.sha256(apk.read_bytes()).hexdigest()
@@ -218,11 +249,13 @@ class AndroidDevice:
         except adbutils.AdbError as e:
             raise DeviceError(self.id, f"push {apk.name} to {remote}: {e}") from e
         flags = ["-r", "-t"] + (["-g"] if self.api >= 23 else [])
+        # dex2oat of a large APK takes minutes on slow phones: 2 minutes plus 2 s a megabyte
+        timeout = 120 + 2 * apk.stat().st_size / 2**20
         try:
-            outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote])[0])
-            if outcome.reason == "INSTALL_FAILED_UPDATE_INCOMPATIBLE":  # another signature: start clean
+            outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote], timeout=timeout)[0])
+            if outcome.reason in out.REINSTALL_CLEAN:  # another signature or a newer version: start clean
                 self._sh(["pm", "uninstall", facts.package])
-                outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote])[0])
+                outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote], timeout=timeout)[0])
         finally:
             self._sh(["rm", "-f", remote])
         if outcome.reason in out.INCOMPATIBLE:
@@ -248,7 +281,12 @@ class AndroidDevice:
         return float(output) if output.isdigit() else time.time()
 
     # ── traffic ────────────────────────────────────────────────────────────────────────────
-    def _route(self, proxy_url: str) -> None:
+    def _route(self, proxy_url: str) -> tuple[bool, str]:
+        """The system proxy through `adb reverse`; refused (no capture, saying why) when the reverse port
+        would end on a remote adb server's host."""
+        host = remote_adb_host(self.spec)
+        if host is not None:
+            return False, REMOTE_PROXY_NOTE.format(host=host)
         port = urlsplit(proxy_url).port
         journal = self.journal.load()
         if "http_proxy" not in journal:  # keep the value from before the first change
@@ -259,6 +297,7 @@ class AndroidDevice:
             raise DeviceError(self.id, f"adb reverse tcp:{port}: {e}") from e
         self.journal.set("reverse", f"tcp:{port}")
         self._sh(["settings", "put", "global", "http_proxy", f"127.0.0.1:{port}"])
+        return True, ""
 
     def _unroute(self) -> None:
         journal = self.journal.load()
@@ -280,6 +319,13 @@ class AndroidDevice:
             for remote in journal.get("files", []):
                 self._sh(["rm", "-f", remote])
             self.journal.drop("files")
+        if journal.get("frida_server"):  # a sweep killed outright left its frida-server running
+            from harness.instrumentation.frida_server import FridaServer, FridaServerError
+
+            leftover = FridaServer(self.adb, self.id, journal=self.journal)
+            with contextlib.suppress(FridaServerError):
+                leftover._become_root()
+                leftover.stop_leftover()
 
     # ── canaries ───────────────────────────────────────────────────────────────────────────
     def _plant_canaries(self, setup: RunSetup) -> list[str]:
@@ -326,7 +372,8 @@ class AndroidDevice:
         from harness.instrumentation.frida_session import FRIDA_ERRORS, AgentSession, InstrumentationError
 
         if self._frida_server is None and not self._frida_problem:
-            server = FridaServer(self.adb, self.id, frida_spec.server, port=frida_spec.port)
+            server = FridaServer(self.adb, self.id, frida_spec.server, port=frida_spec.port,
+                                 host=remote_adb_host(self.spec) or "127.0.0.1", journal=self.journal)
             try:
                 server.start()
                 self._frida_server = server
@@ -351,11 +398,11 @@ class AndroidDevice:
             return
         hooks, self._hooks = self._hooks, None
         try:
+            if hooks is not None:  # flushed and detached first: a force-stopped process loses its queue
+                hooks.close()
             self._sh(["am", "force-stop", run["package"]])
             self._collect_logs(run)
         finally:
-            if hooks is not None:
-                hooks.close()
             self._unroute()
             if run.get("photo"):
                 self._sh(["rm", "-f", run["photo"]])

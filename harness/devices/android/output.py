@@ -26,6 +26,8 @@ INCOMPATIBLE = frozenset({
     "INSTALL_FAILED_NEWER_SDK",
 })
 """Install failures that say the app cannot run on this system (a compatibility finding, not a harness fault)."""
+REINSTALL_CLEAN = frozenset({"INSTALL_FAILED_UPDATE_INCOMPATIBLE", "INSTALL_FAILED_VERSION_DOWNGRADE"})
+"""Another signature, or a newer version, of the app is installed: uninstall it and install again."""
 
 
 def parse_install(output: str) -> InstallOutcome:
@@ -265,9 +267,18 @@ SYSTEM_PACKAGES = frozenset({"com.android.systemui"})
 """Drawn over every app (status bar, clock): never part of the app's screen."""
 
 
+_FILE_WORDS = re.compile(r"选择文件|上传(?:图片|照片|附件|文件|材料)|添加(?:图片|照片|附件)|Choose [Ff]ile|Upload|"
+                         r"Browse")
+
+
 def _role(cls: str, attrs: dict[str, str], in_tabbar: bool) -> Role:
     simple = cls.rsplit(".", 1)[-1]
-    if simple.endswith(("EditText", "AutoCompleteTextView", "SearchView")):
+    label = attrs.get("text", "") or attrs.get("content-desc", "")
+    if attrs.get("clickable") == "true" and _FILE_WORDS.search(label):
+        return "file"  # a WebView's <input type=file> and native upload buttons open a picker
+    # A custom field (often an inner class, `Form$PhoneField`) has no telling name; one showing its hint is
+    # waiting for input all the same.
+    if simple.endswith(("EditText", "AutoCompleteTextView", "SearchView")) or attrs.get("showing-hint") == "true":
         return "input"
     if simple in ("CheckBox", "Switch", "SwitchCompat", "SwitchMaterial", "RadioButton", "ToggleButton",
                   "CheckedTextView", "MaterialCheckBox"):
@@ -309,8 +320,12 @@ def screen_from_hierarchy(xml: str, key: str, package: str | None = None) -> Scr
         counts: dict[str, int] = {}
         for child in element:
             cls = child.get("class") or child.tag
-            counts[cls] = counts.get(cls, 0) + 1
-            child_path = f"{path}/{cls}[{counts[cls]}]"
+            # XPath over the tag as the source wrote it: Appium's UiAutomator2 server names a node after its
+            # class with `$@#&` turned into `.` (XMLHelpers.toNodeName), so `Outer$Inner` is tag `Outer.Inner`.
+            # A raw `uiautomator dump` names every node `node`: its class is the only handle there.
+            step = cls if child.tag == "node" else child.tag
+            counts[step] = counts.get(step, 0) + 1
+            child_path = f"{path}/{step}[{counts[step]}]"
             owner = child.get("package", "")
             if owner in SYSTEM_PACKAGES or (package and owner and owner != package):
                 continue
@@ -321,6 +336,8 @@ def screen_from_hierarchy(xml: str, key: str, package: str | None = None) -> Scr
             text = attrs.get("text", "").strip()
             desc = attrs.get("content-desc", "").strip()
             hint = attrs.get("hint", "").strip() or desc
+            if attrs.get("showing-hint") == "true" or (text and text == attrs.get("hint", "").strip()):
+                hint, text = text, ""  # an empty field reports its placeholder as its text
             if text and "title" in attrs.get("resource-id", "").rsplit("/", 1)[-1].lower():
                 titles.append(text)
             for shown in (text, desc if desc != text else ""):
@@ -338,7 +355,7 @@ def screen_from_hierarchy(xml: str, key: str, package: str | None = None) -> Scr
                                     in_tabbar=tabbar and role == "tab", bounds=bounds))
             walk(child, child_path, tabbar)
 
-    walk(root, "/" + (root.get("class") or root.tag), False)
+    walk(root, "/" + (root.tag if root.tag != "node" else root.get("class") or root.tag), False)
     ordered = [t for _, _, t in sorted(texts, key=lambda x: (x[0], x[1]))]
     title = titles[0] if titles else (ordered[0] if ordered else key)
     return Screen(key=key, title=title, nodes=tuple(nodes), texts=tuple(dict.fromkeys(ordered)))

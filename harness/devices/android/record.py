@@ -150,6 +150,8 @@ class ScrcpyRecorder:
     device_id: str
     size: tuple[int, int]
     adb_server: tuple[str, int] | None = None
+    tunnel_host: str | None = None
+    """A remote adb server's host: scrcpy's forwarded tunnel listens there (scrcpy docs, "Tunnels")."""
     _process: subprocess.Popen[bytes] | None = None
     _path: Path | None = None
     _start: float = 0.0
@@ -164,8 +166,9 @@ class ScrcpyRecorder:
                 self.adb_server[1])
         self._path = path
         self._start = time.time()
+        tunnel = [f"--tunnel-host={self.tunnel_host}"] if self.tunnel_host else []
         self._process = subprocess.Popen(
-            [scrcpy, "--serial", self.serial, "--no-window", "--no-playback", "--no-audio", "--no-control",
+            [scrcpy, "--serial", self.serial, "--no-window", "--no-playback", "--no-audio", "--no-control", *tunnel,
              f"--record={path}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def stop(self) -> VideoInfo | None:
