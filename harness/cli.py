@@ -269,6 +269,39 @@ def cmd_trend(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def sweep_folder(reports: str, given: str) -> Path:
+    """SWEEP as --resume finds it (a path, a folder name under the reports folder, or `latest`), or a
+    ConfigError naming what was looked for."""
+    found = resumed_sweep(Path(reports), given)
+    if found is None:
+        raise ConfigError(given, None, f"no sweep folder with runs/ there (nor under {reports}/)")
+    return found
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from harness.reports.decisions import DECISIONS, append_decision, new_decision
+    from harness.reports.results import gather
+
+    if len(args.cell) not in (3, 4):
+        console.print(f"[red]decide: expected [SWEEP] APP DEVICE ARTICLE, got {len(args.cell)} argument(s)[/red]")
+        return EXIT_USAGE
+    given, (app, device, article) = (args.cell[0] if len(args.cell) == 4 else "latest"), args.cell[-3:]
+    try:
+        sweep_dir = sweep_folder(args.reports, given)
+        decision = new_decision(sweep_dir, gather(sweep_dir), app, device, article, args.verdict, args.by,
+                                args.note, args.override)
+    except ConfigError as e:
+        console.print(f"[red]decide[/red] {e}")
+        return EXIT_USAGE
+    # The sweep keeps its own decisions; the reports folder's store is what later sweeps and exports read.
+    append_decision(sweep_dir / DECISIONS, decision)
+    append_decision(sweep_dir.parent / DECISIONS, decision)
+    overruled = f"，推翻机器结论 {decision.based_on.machine_verdict}" if decision.override else ""
+    console.print(f"已记录：{app}@{device} {ARTICLE_LABEL[article]} → {decision.verdict}（{decision.by}，"
+                  f"{decision.at}{overruled}）")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="fingertip", description="指尖 Fingertip: 政务移动应用技术检测")
     verbs = root.add_subparsers(dest="verb", required=True)
@@ -313,6 +346,20 @@ def parser() -> argparse.ArgumentParser:
     report = verbs.add_parser("report", help="rebuild a sweep's results.json, junit.xml and index.html")
     report.add_argument("sweep", nargs="?", default="reports/latest")
     report.set_defaults(func=cmd_report)
+    decide = verbs.add_parser(
+        "decide", help="record a reviewer's decision on a cell's article (append-only)",
+        usage="fingertip decide [SWEEP] APP DEVICE ARTICLE --verdict pass|fail --by NAME [--note TEXT] "
+              "[--override] [--reports DIR]")
+    decide.add_argument("cell", nargs="+", metavar="ARG",
+                        help="[SWEEP] APP DEVICE ARTICLE; SWEEP: a sweep folder or its name under --reports "
+                             "(default: latest)")
+    decide.add_argument("--verdict", required=True, choices=("pass", "fail"))
+    decide.add_argument("--by", required=True, help="the reviewer's name")
+    decide.add_argument("--note", default="", help="why (shown in the report)")
+    decide.add_argument("--override", action="store_true",
+                        help="allow deciding a cell whose machine verdict is not review (shown as an override)")
+    decide.add_argument("--reports", default="reports", help="the reports folder SWEEP is looked up in")
+    decide.set_defaults(func=cmd_decide)
     return root
 
 
