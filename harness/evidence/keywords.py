@@ -34,6 +34,24 @@ COMPLAINT_RATING = ("满意度评价", "好差评", "评价办理结果", "回�
 RATING_LEVELS = ("非常满意", "基本满意", "不满意")
 """The 好差评 levels (GB/T 39735): a rating control only on a screen about complaints."""
 
+SPONSOR_LABELS = (
+    "主办（使用）单位", "主办(使用)单位", "主办单位", "主管单位", "运营单位", "承办单位", "使用单位", "主办", "主管",
+    "主辦（使用）單位", "主辦單位", "主管單位", "營運單位", "運營單位", "承辦單位", "主辦",
+    "Sponsor", "Sponsored by", "Sponsoring unit", "Organizer", "Organiser", "Hosted by", "Operated by", "Operator",
+)
+"""Art. 5: labels a screen puts before the sponsor (主办/使用) unit's name."""
+FILING_LABELS = (
+    "备案编号", "备案号", "备案证号", "ICP备案号", "ICP备案", "ICP证", "备案",
+    "備案編號", "備案號", "備案",
+    "ICP Filing No", "Filing No", "Filing Number", "ICP Filing", "ICP License", "ICP No", "Record No",
+)
+"""Art. 5: labels a screen puts before a filing number (备案编号, an ICP number, a provincial app number…)."""
+DISMISS = ("同意", "我已阅读", "已阅读", "我知道了", "知道了", "关闭", "跳过", "进入", "开始使用", "立即体验", "暂不",
+           "以后再说", "稍后", "關閉", "跳過", "進入", "我知道", "agree", "accept", "i agree", "ok", "got it", "skip",
+           "close", "continue", "enter", "not now", "later", "×", "✕")
+"""A tap on these only clears a splash, an agreement or a tip from the start page (labels of at most 16
+characters that begin so)."""
+
 UNSUPPORTED_SYSTEM = ("请升级", "版本过低", "不支持当前系统", "不支持该系统", "不支持您的系统", "暂不支持此设备",
                       "请使用最新版", "浏览器版本过低", "unsupported system", "not supported on this device")
 """Art. 16: what an app says when it refuses to run on a system."""

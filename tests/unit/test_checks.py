@@ -197,7 +197,7 @@ def test_no_filing_fails(data: Path) -> None:
 @pytest.mark.parametrize(("texts", "patterns", "verdict"), [
     (("主办单位：某省政务服务中心", "粤B2-20090059-1626X"), [], "pass"),
     (("主办（使用）单位：某县人民政府", "备案号 ZWAPP-2026-000123"), [r"ZWAPP-\d{4}-\d{6}"], "pass"),
-    (("主办（使用）单位：某县人民政府", "备案号 ZWAPP-2026-000123"), [], "fail"),
+    (("主办（使用）单位：某县人民政府", "ZWAPP-2026-000123"), [r"ZWAPP-\d{4}-\d{6}"], "pass"),
     (("ICP备案查询",), [], "fail"),
 ])
 def test_filing_patterns(texts: tuple[str, ...], patterns: list[str], verdict: str) -> None:
@@ -206,8 +206,75 @@ def test_filing_patterns(texts: tuple[str, ...], patterns: list[str], verdict: s
     assert filing.check(obs).verdict == verdict
 
 
+@pytest.mark.parametrize(("texts", "sponsor", "number"), [
+    # a format neither ICP nor the scenario knows, after its label: a person reads it, so does the check
+    (("主办（使用）单位：某县人民政府", "备案号 ZWAPP-2026-000123"), "某县人民政府", "ZWAPP-2026-000123"),
+    (("版权所有 © 2026", "主管单位：南江市数据局 | App备案号：ZW-NJ-2026-000321 | 技术支持：某公司"),
+     "南江市数据局", "ZW-NJ-2026-000321"),
+    (("运营单位", "南江市大数据中心", "备案编号", "NJ2026A00042"), "南江市大数据中心", "NJ2026A00042"),
+    (("Sponsor: Nanjiang Municipal Tax Bureau", "ICP Filing No.: NJ-TAX-2026-0007"),
+     "Nanjiang Municipal Tax Bureau", "NJ-TAX-2026-0007"),
+    (("主辦單位：南江市入出境事務處", "備案編號：ZW-2026-88812"), "南江市入出境事務處", "ZW-2026-88812"),
+])
+def test_filing_reads_labels_whatever_the_number_format(texts: tuple[str, ...], sponsor: str, number: str) -> None:
+    finding = filing.check(observations([screen("/", texts=texts)]))
+    assert finding.verdict == "pass", finding.summary
+    assert (finding.details["sponsor"], finding.details["filing"]) == (sponsor, number)
+
+
+@pytest.mark.parametrize(("texts", "missing"), [
+    (("主办单位：某市政府", "备案号："), "备案编号"),                      # a label with nothing after it
+    (("主办单位：", "备案编号：", "京ICP备12345678号"), "主办单位"),          # a sponsor label with no name
+    (("主办单位：某市政府", "备案时间：2026-03-01"), "备案编号"),             # a date is no filing number
+    (("主办单位：某市政府", "备案号：请以实际为准"), "备案编号"),             # words are no filing number
+    (("主办单位：某市政府", "服务热线 0571-12345678", "我市完成不动产登记备案 2026-000123 件",
+      "受理编号：TS2026000001"), "备案编号"),                                # identifiers in unrelated text
+    (("请联系主办单位南江市政府了解详情", "京ICP备12345678号"), "主办单位"),  # a label inside a sentence
+])
+def test_filing_traps_show_nothing(texts: tuple[str, ...], missing: str) -> None:
+    finding = filing.check(observations([screen("/", texts=texts)]))
+    assert finding.verdict == "fail", finding.summary
+    assert f"未见{missing}" in finding.summary
+
+
+def test_filing_label_without_identifier_is_named_in_the_summary() -> None:
+    finding = filing.check(observations([screen("/", texts=("主办单位：某市政府", "备案号："))]))
+    assert finding.details["labels_without_value"] == {"备案编号": "备案号："}
+    assert "「备案号：」后未见备案编号内容" in finding.summary
+
+
 def test_filing_only_deep_in_the_app_goes_to_review() -> None:
     obs = observations([screen("/"), screen("/#/about", texts=("主办单位：某市政府", "京ICP备12345678号"))])
+    assert filing.check(obs).verdict == "review"
+
+
+def test_filing_under_about_in_an_unknown_format_goes_to_review() -> None:
+    """我的 → 关于 shows 主办单位 and 备案编号 in a format nobody declared: shown, but not on the start page."""
+    home = screen("/#/home", button("首页", "tab"), button("我的", "tab"), texts=("欢迎使用",))
+    mine = screen("/#/mine", button("关于我们"), texts=("我的",))
+    about = screen("/#/about", texts=("关于我们", "主办单位：南江市人民政府办公室", "备案编号：NJZW-2026-00315"))
+    obs = observations([home, mine, about])
+    obs.actions = [Action(t=T0 + 0.5, kind="tap", label="我的", role="tab", before=home.signature(),
+                          after=mine.signature()),
+                   Action(t=T0 + 1.5, kind="tap", label="关于我们", role="button", before=mine.signature(),
+                          after=about.signature())]
+    finding = filing.check(obs)
+    assert finding.verdict == "review", finding.summary
+    assert finding.details["filing"] == "NJZW-2026-00315" and finding.details["on_start_page"] is False
+    assert "显著位置" in finding.summary
+
+
+def test_filing_behind_an_agreement_or_in_a_later_visit_of_the_start_page_passes() -> None:
+    """The start page is the first screen's place and what dismissing a splash from it shows."""
+    splash = screen("/welcome.html", button("同意并继续"), texts=("用户协议与隐私政策",))
+    home = screen("/index.html", button("办事", "tab"), texts=("首页",))
+    home_footer = screen("/index.html", button("办事", "tab"),
+                         texts=("首页", "主办单位：南江省政务服务中心", "备案号：NJ-APP-2026-0099"))
+    obs = observations([splash, home, home_footer])
+    obs.actions = [Action(t=T0 + 0.5, kind="tap", label="同意并继续", role="button", before=splash.signature(),
+                          after=home.signature())]
+    assert filing.check(obs).verdict == "pass"
+    obs.actions[0].label = "办事指南"  # not a dismissal: the page behind it is deeper
     assert filing.check(obs).verdict == "review"
 
 
