@@ -1,8 +1,11 @@
 """Art. 14(2): no mandatory check-in, points ranking or online-time statistics.
 
-A feature is a control, an endpoint or a heartbeat, not a word: a headline that mentions 签到 or
-a 积分落户 service is no violation. Proven features fail (review in a declared 安保/应急 scene);
-a control nobody saw do anything goes to review.
+A feature is behaviour, not a word: a control whose label names the feature (签到, 打卡, 排行榜, a short
+label, not a headline) and that the walk tapped is judged by what the tap did; an endpoint of the
+feature; a heartbeat that counts time. Proven features fail (review in a declared 安保/应急 scene).
+A feature control that was tapped and acted (a screen, a request, a location or camera read) without
+proving the feature goes to review. Text alone — a headline about 排名, 签到 in a notice, 积分落户 — and
+a matching control the walk never tapped never make a review: the latter are noted in details.
 """
 
 from __future__ import annotations
@@ -48,28 +51,65 @@ def heartbeats(flows: list[FlowRecord]) -> list[list[FlowRecord]]:
     return found
 
 
+ACTING_HOOKS = ("geolocation", "geolocation-result", "camera", "file-chooser", "file-selected", "location", "media",
+                "capture-intent")
+"""Hook events that show a tap did something on the device (read the position, opened the camera or a picker)."""
+LOOKBACK_S = 10.0
+"""Actions are recorded after the app settled: what follows the previous action, up to this long before the
+record, is this tap's doing."""
+
+
+def _window(obs: Observations, index: int) -> tuple[float, float]:
+    """From the previous action (at most LOOKBACK_S before) to TAP_TO_REQUEST_S after the record, and never
+    past the next action."""
+    action = obs.actions[index]
+    previous = obs.actions[index - 1].t if index > 0 else obs.started
+    following = obs.actions[index + 1].t if index + 1 < len(obs.actions) else action.t + TAP_TO_REQUEST_S
+    return max(previous, action.t - LOOKBACK_S), min(following, action.t + TAP_TO_REQUEST_S)
+
+
 def check(obs: Observations) -> Finding:
     flows = [f for f in obs.app_flows() if f.status is not None and f.status < 400]
     proven: dict[str, list[Evidence]] = defaultdict(list)
-    controls: dict[str, list[Evidence]] = defaultdict(list)
+    acted: dict[str, list[Evidence]] = defaultdict(list)
+    controls: dict[str, list[str]] = defaultdict(list)
+    by_signature = {v.signature: v for v in obs.screens}
 
     for visit in obs.screens:
         for node in visit.as_screen().nodes:
-            feature = keywords.feature_of(node.label) if node.clickable else None
-            if feature and not any(e.ref == visit.signature for e in controls[feature]):
-                controls[feature].append(screen_evidence(obs, visit, f"控件「{node.label}」"))
+            feature = keywords.feature_control(node.label) if node.clickable else None
+            if feature and node.label not in controls[feature]:
+                controls[feature].append(node.label)
 
     periodic = heartbeats(flows)
     periodic_ids = {f.id for group in periodic for f in group}
-    for action in obs.actions:
-        feature = keywords.feature_of(action.label) if action.kind == "tap" else None
+    tapped: dict[str, set[str]] = defaultdict(set)
+    idle: dict[str, set[str]] = defaultdict(set)
+    for index, action in enumerate(obs.actions):
+        feature = keywords.feature_control(action.label) if action.kind == "tap" else None
         if not feature:
             continue
-        caused = [f for f in flows if action.t - 0.5 <= f.t <= action.t + TAP_TO_REQUEST_S
-                  and f.method != "GET" and f.id not in periodic_ids]
-        if caused:
-            flow = caused[0]
+        tapped[feature].add(action.label)
+        start, end = _window(obs, index)
+        caused = [f for f in flows if start <= f.t <= end and f.id not in periodic_ids]
+        posted = [f for f in caused if f.method != "GET"]
+        if posted:
+            flow = posted[0]
             proven[feature].append(flow_evidence(obs, flow, f"点击「{action.label}」后请求 {flow.method} {flow.path}"))
+            continue
+        hooks = [e for e in obs.hook_events if e.get("kind") in ACTING_HOOKS and start <= e.get("t", 0) <= end]
+        opened = action.after and action.after != action.before and action.after in by_signature
+        if caused:
+            acted[feature].append(flow_evidence(obs, caused[0], f"点击「{action.label}」后请求 "
+                                                                f"{caused[0].method} {caused[0].path}"))
+        elif hooks:
+            acted[feature].append(Evidence(kind="hook", t=obs.video_t(hooks[0].get("t", action.t)),
+                                           note=f"点击「{action.label}」后 {hooks[0].get('kind')}"))
+        elif opened:
+            acted[feature].append(screen_evidence(obs, by_signature[action.after],
+                                                  f"点击「{action.label}」后打开的界面"))
+        else:
+            idle[feature].add(action.label)
 
     for flow in flows:
         feature = endpoint_feature(flow)
@@ -84,23 +124,30 @@ def check(obs: Observations) -> Finding:
             proven["统计在线时长"].append(flow_evidence(
                 obs, sample, f"心跳 {sample.method} {sample.path} 每 {period:.0f} 秒一次，共 {len(group)} 次"))
 
-    review_only = {f: e for f, e in controls.items() if f not in proven}
-    details = {"proven": sorted(proven), "controls_only": sorted(review_only)}
+    to_review = {f: e for f, e in acted.items() if f not in proven}
+    untapped = {f: sorted(set(labels) - tapped[f]) for f, labels in controls.items() if set(labels) - tapped[f]}
+    details = {"proven": sorted(proven), "acted_only": sorted(to_review), "controls_untapped": untapped,
+               "tapped_without_effect": {f: sorted(labels) for f, labels in idle.items()}}
     if proven:
         names = "、".join(sorted(proven))
-        evidence = [e for f in sorted(proven) for e in proven[f]] + [e for f in sorted(proven) for e in controls[f]]
+        evidence = [e for f in sorted(proven) for e in proven[f]] + [e for f in sorted(proven) for e in acted[f]]
         if obs.context:
             return Finding(verdict="review", details=details, evidence=evidence,
                            summary=f"发现{names}功能；场景声明为{'/'.join(obs.context)}，由审核人员判断是否属于例外。")
         return Finding(verdict="fail", details=details, evidence=evidence,
                        summary=f"发现{names}功能（控件、接口或周期心跳为证），违反第十四条第（二）项。")
-    if review_only:
-        names = "、".join(sorted(review_only))
-        return Finding(verdict="review", details=details, evidence=[e for v in review_only.values() for e in v],
-                       summary=f"界面有{names}相关控件，但运行中未见其接口或心跳，请审核。")
+    if to_review:
+        names = "、".join(sorted(to_review))
+        return Finding(verdict="review", details=details, evidence=[e for v in to_review.values() for e in v],
+                       summary=f"点击{names}相关控件后应用有响应（界面、请求或设备调用），但未见提交签到、排名接口或"
+                               "计时心跳，请审核是否为强制功能。")
+    note = ""
+    if untapped:
+        labels = "、".join(label for v in untapped.values() for label in v)
+        note = f"；界面另有未点击的相关控件（{labels}），仅作记录"
     return Finding(verdict="pass", details=details,
                    summary=f"遍历 {len(obs.screens)} 个界面、{len(flows)} 个请求，"
-                           "未发现打卡签到、积分排名或在线时长统计功能。")
+                           f"未发现打卡签到、积分排名或在线时长统计功能{note}。")
 
 
 CHECK = register(Check("mandatory-features", "14(2)", "不得强制打卡签到、积分排名、统计在线时长", check,

@@ -76,3 +76,17 @@ def feature_of(text: str) -> str | None:
         if matches(text, words):
             return feature
     return None
+
+
+CONTROL_LABEL_MAX = 12
+"""A control that names a feature says so in a few words (立即签到, 积分排行榜); a longer text is a headline."""
+SENTENCE = re.compile(r"[，。！？；,!?;]|\d{4}[-/.年]\d{1,2}")
+
+
+def feature_control(label: str) -> str | None:
+    """The mandatory feature a control is for, judged from its label as a control: short, not a sentence
+    or a dated headline, not a known trap."""
+    text = label.strip()
+    if not text or len(text) > CONTROL_LABEL_MAX or SENTENCE.search(text):
+        return None
+    return feature_of(text)

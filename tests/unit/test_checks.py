@@ -94,10 +94,53 @@ def test_traps_are_not_features() -> None:
     assert finding.verdict == "pass", finding.summary
 
 
-def test_control_without_endpoint_goes_to_review() -> None:
-    finding = mandatory.check(observations([screen("/#/home", button("每日打卡"))]))
-    assert finding.verdict == "review"
-    assert finding.details["controls_only"] == ["打卡签到"]
+def test_a_feature_control_never_tapped_is_only_noted() -> None:
+    """A 签到 control the walk never tapped proves nothing either way: a note in details, no review."""
+    home = screen("/#/home", button("每日打卡"), button("签到"), button("办事", "tab"))
+    tab = Action(t=T0 + 3, kind="tap", label="办事", role="tab", before=home.signature(), after=home.signature())
+    finding = mandatory.check(observations([home], [flow("/api/news", 3.2, "GET")], [tab]))
+    assert finding.verdict == "pass", finding.summary
+    assert finding.details["controls_untapped"] == {"打卡签到": ["每日打卡", "签到"]}
+    assert "未点击" in finding.summary and not finding.evidence
+
+
+def test_ranking_headlines_and_notices_are_words_even_when_tapped() -> None:
+    """A news headline about 排名 and a notice mentioning 签到 open articles when tapped: text, not features."""
+    home = screen("/#/home", button("2025年度全市政务服务满意度排名揭晓", "link"),
+                  button("关于做好春节假期值班签到工作的通知", "link"),
+                  texts=("热点", "我市数字政府建设排名再创新高", "请各单位于每日9时前完成签到"))
+    article = screen("/#/news/17", button("返回"), texts=("正文",))
+    taps = [Action(t=T0 + 2, kind="tap", label="2025年度全市政务服务满意度排名揭晓", role="link",
+                   before=home.signature(), after=article.signature()),
+            Action(t=T0 + 6, kind="tap", label="关于做好春节假期值班签到工作的通知", role="link",
+                   before=home.signature(), after=article.signature())]
+    finding = mandatory.check(observations([home, article], [flow("/api/news/17", 1.8, "GET"),
+                                                             flow("/api/news/18", 5.8, "GET")], taps))
+    assert finding.verdict == "pass", finding.summary
+    assert finding.details["acted_only"] == [] and finding.details["controls_untapped"] == {}
+
+
+def test_a_tapped_feature_control_is_judged_by_what_it_did() -> None:
+    home = screen("/#/home", button("积分排行榜"), button("考勤打卡"), button("签到"))
+    board = screen("/#/board", texts=("第1名 张三 980分",))
+    taps = [Action(t=T0 + 2, kind="tap", label="积分排行榜", role="button", before=home.signature(),
+                   after=board.signature()),
+            Action(t=T0 + 5, kind="tap", label="考勤打卡", role="button", before=home.signature(),
+                   after=home.signature())]
+    obs = observations([home, board], [flow("/api/board", 1.7, "GET")], taps)
+    obs.hook_events = [{"kind": "geolocation-result", "t": T0 + 4.6}]
+    finding = mandatory.check(obs)
+    assert finding.verdict == "review", finding.summary
+    assert finding.details["acted_only"] == ["打卡签到", "积分排名"]  # a screen and a request; a location read
+    assert finding.details["tapped_without_effect"] == {} and finding.details["controls_untapped"] == {
+        "打卡签到": ["签到"]}
+    assert {e.kind for e in finding.evidence} == {"flow", "hook"}
+    # the same controls tapped with no effect at all: nothing to review
+    quiet = observations([home], [], [Action(t=T0 + 8, kind="tap", label="签到", role="button",
+                                             before=home.signature(), after=home.signature())])
+    finding = mandatory.check(quiet)
+    assert finding.verdict == "pass", finding.summary
+    assert finding.details["tapped_without_effect"] == {"打卡签到": ["签到"]}
 
 
 def test_tap_that_posts_proves_the_feature() -> None:
