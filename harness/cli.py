@@ -103,6 +103,7 @@ def resumed_sweep(out: Path, given: str) -> Path | None:
 
 
 def gate(records: list[dict[str, Any]], policy_path: str) -> int:
+    from harness.reports.decisions import decided_by, final_verdict
     from harness.reports.gate import blockers, load_policy
 
     try:
@@ -112,8 +113,9 @@ def gate(records: list[dict[str, Any]], policy_path: str) -> int:
         return EXIT_USAGE
     blocking = blockers(records, policy)
     for r in blocking:
+        who = decided_by(r)
         console.print(f"[red]阻断验收[/red] {r['app']}@{r['device']} {ARTICLE_LABEL[r['article']]} "
-                      f"[{r['verdict']}] {r['summary']}")
+                      f"[{final_verdict(r)}] {r['summary']}" + (f"（{who}）" if who else ""))
     console.print("验收门禁：" + ("[red]不通过[/red]" if blocking else "[green]通过[/green]")
                   + f"（{len(blocking)} 项阻断，策略 {policy_path}）")
     return EXIT_ERRORS if blocking else EXIT_OK
@@ -136,9 +138,11 @@ def print_summary(records: list[dict[str, Any]]) -> None:
         table.add_column(ARTICLE_LABEL[article])
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for r in records:
-        cells.setdefault((r["app"], r["device"]), {})[r["article"]] = r["verdict"]
+        final = r.get("final_verdict") or r["verdict"]
+        cells.setdefault((r["app"], r["device"]), {})[r["article"]] = final + ("✎" if r.get("decision") else "")
     for (app, device), verdicts in cells.items():
-        row = [f"[{VERDICT_STYLE[verdicts[a]]}]{verdicts[a]}[/]" if a in verdicts else "" for a in articles]
+        row = [f"[{VERDICT_STYLE[verdicts[a].rstrip('✎')]}]{verdicts[a]}[/]" if a in verdicts else ""
+               for a in articles]
         table.add_row(app, device, *row)
     console.print(table)
 
@@ -281,6 +285,7 @@ def sweep_folder(reports: str, given: str) -> Path:
 def cmd_decide(args: argparse.Namespace) -> int:
     from harness.reports.decisions import DECISIONS, append_decision, new_decision
     from harness.reports.results import gather
+    from harness.reports.sweep import write_reports
 
     if len(args.cell) not in (3, 4):
         console.print(f"[red]decide: expected [SWEEP] APP DEVICE ARTICLE, got {len(args.cell)} argument(s)[/red]")
@@ -296,6 +301,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     # The sweep keeps its own decisions; the reports folder's store is what later sweeps and exports read.
     append_decision(sweep_dir / DECISIONS, decision)
     append_decision(sweep_dir.parent / DECISIONS, decision)
+    write_reports(sweep_dir, latest=False)  # results.json, junit.xml, trend, the index and the cell's page
     overruled = f"，推翻机器结论 {decision.based_on.machine_verdict}" if decision.override else ""
     console.print(f"已记录：{app}@{device} {ARTICLE_LABEL[article]} → {decision.verdict}（{decision.by}，"
                   f"{decision.at}{overruled}）")

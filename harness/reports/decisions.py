@@ -142,6 +142,21 @@ def based_on(record: dict[str, Any]) -> BasedOn:
                    machine_verdict=record["verdict"])
 
 
+def final_verdict(record: dict[str, Any]) -> str:
+    """The decision's verdict, else the machine's (records written before decisions existed have no field)."""
+    return str(record.get("final_verdict") or record["verdict"])
+
+
+def decided_by(record: dict[str, Any]) -> str:
+    """Who decided, for a line of a report: 人工裁定 by NAME (carried, overruling), or ''."""
+    decision = record.get("decision")
+    if not decision:
+        return ""
+    how = "推翻机器结论" if decision.get("override") else "人工裁定"
+    carried = f"，沿用扫描 {decision['carried_from']}" if decision.get("carried_from") else ""
+    return f"{how}：{decision['by']}（{decision['at']}{carried}）"
+
+
 # ── the file ─────────────────────────────────────────────────────────────────────────────────────────────
 @dataclass
 class Read:

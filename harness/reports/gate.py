@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from harness.checks.base import ARTICLES
 from harness.config.yamlsrc import load_yaml, validate
+from harness.reports.decisions import final_verdict
 
 
 class Policy(BaseModel):
@@ -34,7 +35,9 @@ def load_policy(path: Path) -> Policy:
 
 
 def blockers(records: list[dict[str, Any]], policy: Policy) -> list[dict[str, Any]]:
-    """The results that block acceptance under `policy`."""
+    """The results that block acceptance under `policy`, by their final verdict: a reviewer's decision (or
+    override) settles a `review` or overrules the machine."""
     blocking_verdicts = {"fail"} | ({"review"} if policy.review_blocks else set()) | (
         {"error"} if policy.error_blocks else set())
-    return [r for r in records if r["article"] in policy.blocking and r["verdict"] in blocking_verdicts]
+    return [r for r in records if r["article"] in policy.blocking and final_verdict(r) in blocking_verdicts]
+

@@ -9,12 +9,15 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 
 from harness.checks.base import ARTICLE_LABEL, ARTICLES
+from harness.reports.decisions import decided_by, final_verdict
 from harness.reports.results import write_atomic
 
 VERDICT_ZH = {"pass": "通过", "fail": "不通过", "review": "待审核", "error": "出错", "skip": "跳过"}
 
 # Every string here may come from the app under test: escape everything.
 environment = Environment(loader=PackageLoader("harness.reports", "templates"), autoescape=True)
+environment.filters["final"] = final_verdict
+environment.filters["decided_by"] = decided_by
 
 
 def render_index(records: list[dict[str, Any]], sweep_id: str, trend: dict[str, Any] | None = None) -> str:
@@ -25,7 +28,8 @@ def render_index(records: list[dict[str, Any]], sweep_id: str, trend: dict[str, 
     return environment.get_template("index.html.j2").render(
         sweep_id=sweep_id, runs=runs, articles=articles, verdict_zh=VERDICT_ZH, compat=compat_matrix(records),
         article_label=ARTICLE_LABEL, trend=trend or {},
-        totals={v: sum(r["verdict"] == v for r in records) for v in VERDICT_ZH},
+        totals={v: sum(final_verdict(r) == v for r in records) for v in VERDICT_ZH},
+        decided=sum(1 for r in records if r.get("decision")),
     )
 
 
@@ -41,7 +45,7 @@ def compat_matrix(records: list[dict[str, Any]]) -> dict[str, Any]:
     cells: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
         if record["article"] == "16-compat":
-            cells[record["app"]][os_class(record)].append(record["verdict"])
+            cells[record["app"]][os_class(record)].append(final_verdict(record))
     systems = sorted({os for row in cells.values() for os in row})
     return {"systems": systems, "rows": {app: dict(row) for app, row in cells.items()}}
 

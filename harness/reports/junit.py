@@ -7,9 +7,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from harness.reports.decisions import decided_by, final_verdict
+
 
 def build_junit(records: list[dict[str, Any]], name: str) -> ET.Element:
-    counts = Counter(r["verdict"] for r in records)
+    """Outcomes follow the final verdict (a reviewer's decision, else the machine's); the machine verdict
+    stays in the `verdict` property and a decided case says who decided."""
+    counts = Counter(final_verdict(r) for r in records)
     suite = ET.Element("testsuite", {
         "name": name, "tests": str(len(records)), "failures": str(counts["fail"]),
         "errors": str(counts["error"]), "skipped": str(counts["skip"]),
@@ -22,14 +26,25 @@ def build_junit(records: list[dict[str, Any]], name: str) -> ET.Element:
         properties = ET.SubElement(case, "properties")
         for key in ("verdict", "article", "platform"):
             ET.SubElement(properties, "property", {"name": key, "value": str(record[key])})
-        verdict = record["verdict"]
+        verdict, decision, who = final_verdict(record), record.get("decision"), decided_by(record)
+        ET.SubElement(properties, "property", {"name": "final_verdict", "value": verdict})
+        if decision:
+            for key, value in (("decided_by", decision["by"]), ("decided_at", decision["at"]),
+                               ("decision_override", str(decision["override"]).lower()),
+                               ("decision_note", decision["note"]),
+                               ("carried_from", decision.get("carried_from") or "")):
+                ET.SubElement(properties, "property", {"name": key, "value": value})
+        message = f"{record['summary']}（{who}）" if who else record["summary"]
         if verdict == "fail":
-            ET.SubElement(case, "failure", {"message": record["summary"]}).text = _evidence_text(record)
+            ET.SubElement(case, "failure", {"message": message}).text = _evidence_text(record)
         elif verdict == "error":
-            ET.SubElement(case, "error", {"message": record["summary"]})
+            ET.SubElement(case, "error", {"message": message})
         elif verdict == "skip":
-            ET.SubElement(case, "skipped", {"message": record["summary"]})
-        ET.SubElement(case, "system-out").text = f"[{verdict}] {record['summary']}"
+            ET.SubElement(case, "skipped", {"message": message})
+        out = f"[{verdict}] {record['summary']}"
+        if decision:
+            out += f"\n{who}：机器结论 {record['verdict']} → {decision['verdict']}；{decision['note']}"
+        ET.SubElement(case, "system-out").text = out
     return suite
 
 

@@ -3,7 +3,7 @@ only ever added (reports/README.md documents each; a test keeps the two in step)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,14 @@ class UiGraphFacts(BaseModel):
     edges: list[GraphEdge] = Field(default_factory=list)
 
 
+class PackageBuild(BaseModel):
+    """The package a run installed (Android / HarmonyOS): what a reviewer's decision is tied to."""
+
+    name: str | None = None
+    version: str | None = None
+    sha256: str | None = None
+
+
 class RunFacts(BaseModel):
     """The run behind a record: the same for every check of a cell. A cell that produced no observations has
     only `dir` and `video`."""
@@ -58,6 +66,21 @@ class RunFacts(BaseModel):
     """Present when the cell ran again after a device fault."""
     ran_on: str | None = None
     """Present when an equivalent device ran the cell because its own kept failing."""
+    package: PackageBuild | None = None
+    """Present when the run recorded the package it installed."""
+
+
+class DecisionFacts(BaseModel):
+    """A reviewer's decision on a record (harness/reports/decisions.py)."""
+
+    by: str
+    at: str
+    verdict: Literal["pass", "fail"]
+    note: str
+    override: bool
+    """The machine verdict was not `review`: the reviewer overruled it."""
+    carried_from: str | None = None
+    """The earlier sweep the decision was made in, when carried to this one (same build and evidence)."""
 
 
 class ResultRecord(BaseModel):
@@ -73,6 +96,10 @@ class ResultRecord(BaseModel):
     evidence: list[EvidenceRef] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)
     run: RunFacts
+    decision: DecisionFacts | None = None
+    """Sweep-level results.json only (the per-run files hold the machine's records)."""
+    final_verdict: Verdict | None = None
+    """The decision's verdict, else `verdict`: what JUnit, the gate, the trend and the index use."""
 
     def to_json(self) -> dict[str, Any]:
         """The entry as results.json holds it: only what was set (a cell without a run has no run facts)."""

@@ -1,8 +1,9 @@
 """Nightly trend: a sweep against the ones before it in the same reports folder.
 
-Per app × device × check: new failures (not fail before, fail now), fixed ones (fail before, not now),
-other changes, and flaky cells (their verdict changed at least twice over the recent sweeps). Skips
-and errors say nothing about the app, so a cell going to or from them is a change, never a fix.
+Per app × device × check, by final verdict (a reviewer's decision, else the machine's): new failures
+(not fail before, fail now), fixed ones (fail before, not now), other changes, and flaky cells (their
+verdict changed at least twice over the recent sweeps). Skips and errors say nothing about the app, so a
+cell going to or from them is a change, never a fix.
 """
 
 from __future__ import annotations
@@ -12,18 +13,31 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from harness.reports.decisions import final_verdict
+
 HISTORY = 6
 """Sweeps looked at for flaky cells (this one and up to five before it)."""
 
 Key = tuple[str, str, str]
 
 
-def verdicts(sweep_dir: Path) -> dict[Key, str]:
+def _records(sweep_dir: Path) -> list[dict[str, Any]]:
     try:
         records = json.loads((sweep_dir / "results.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return {(r["app"], r["device"], r["check"]): r["verdict"] for r in records if isinstance(r, dict)}
+        return []
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+
+
+def verdicts(sweep_dir: Path) -> dict[Key, str]:
+    """Each cell's final verdict: a reviewer's decision, else the machine's."""
+    return {(r["app"], r["device"], r["check"]): final_verdict(r) for r in _records(sweep_dir)}
+
+
+def deciders(sweep_dir: Path) -> dict[Key, str]:
+    """Who decided each decided cell."""
+    return {(r["app"], r["device"], r["check"]): r["decision"]["by"] for r in _records(sweep_dir)
+            if r.get("decision")}
 
 
 def earlier_sweeps(sweep_dir: Path, limit: int = HISTORY - 1) -> list[Path]:
@@ -47,9 +61,11 @@ def compare(sweep_dir: Path, previous: Path | None = None) -> dict[str, Any]:
                 "flaky": []}
     before = verdicts(earlier[0])
     history = [verdicts(p) for p in reversed(earlier)] + [now]
+    decided = deciders(sweep_dir)
 
     def entry(key: Key, was: str | None, is_: str) -> dict[str, Any]:
-        return {"app": key[0], "device": key[1], "check": key[2], "before": was, "now": is_}
+        found = {"app": key[0], "device": key[1], "check": key[2], "before": was, "now": is_}
+        return found | ({"decided_by": decided[key]} if key in decided else {})
 
     new_failures, fixed, changed = [], [], []
     for key, verdict in sorted(now.items()):

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,87 @@ def test_append_is_one_write_of_a_whole_line(tmp_path: Path, data: Path, monkeyp
     append_decision(target, decision)
     assert len(writes) == 1 and writes[0].endswith(b"\n") and writes[0].count(b"\n") == 1
     assert Decision.model_validate_json(writes[0]) == decision and len(synced) == 1
+
+
+# ── step 2: the reports use the final verdict ───────────────────────────────────────────────────────────
+def sweep_record(sweep_dir: Path, article: str, app: str = "ganbutong") -> dict:
+    records = json.loads((sweep_dir / "results.json").read_text(encoding="utf-8"))
+    return next(r for r in records if r["app"] == app and r["article"] == article)
+
+
+def junit_case(sweep_dir: Path, name: str) -> ET.Element:
+    suite = ET.parse(sweep_dir / "junit.xml").getroot()
+    return next(c for c in suite.findall("testcase") if c.get("name") == name)
+
+
+def properties(case: ET.Element) -> dict[str, str]:
+    return {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
+
+
+def policy(tmp_path: Path, review_blocks: bool) -> str:
+    path = tmp_path / f"policy-{review_blocks}.yaml"
+    path.write_text(f'blocking: ["14(4)", "5"]\nreview_blocks: {str(review_blocks).lower()}\n', encoding="utf-8")
+    return str(path)
+
+
+def test_decide_changes_results_junit_gate_trend_and_index(tmp_path: Path, data: Path) -> None:
+    sweep_dir = make_sweep(tmp_path, FIRST, data)
+    before = sweep_record(sweep_dir, "14(4)")
+    assert (before["verdict"], before["final_verdict"], before["decision"]) == ("review", "review", None)
+    assert "uploads[14(4)]" in [c.get("name") for c in ET.parse(sweep_dir / "junit.xml").getroot()]
+    strict = policy(tmp_path, review_blocks=True)
+    blocked = cli.main(["gate", str(sweep_dir), "--policy", strict])
+    assert blocked == cli.EXIT_ERRORS
+
+    assert decide(tmp_path, "ganbutong", "web-phone", "14(4)", "--verdict", "pass", "--by", "张三",
+                  "--note", "定位属必要") == cli.EXIT_OK
+    assert decide(tmp_path, "ganbutong", "web-phone", "5", "--verdict", "pass", "--by", "李四", "--note",
+                  "备案编号在关于页", "--override") == cli.EXIT_OK
+
+    after = sweep_record(sweep_dir, "14(4)")
+    assert after["verdict"] == "review" and after["final_verdict"] == "pass"  # the machine's verdict is kept
+    assert {k: v for k, v in after["decision"].items() if k != "at"} == {
+        "by": "张三", "verdict": "pass", "note": "定位属必要", "override": False, "carried_from": None}
+    overruled = sweep_record(sweep_dir, "5")
+    assert (overruled["verdict"], overruled["final_verdict"], overruled["decision"]["override"]) == (
+        "fail", "pass", True)
+    complaint = sweep_record(sweep_dir, "18")
+    assert complaint["final_verdict"] == "fail" and complaint["decision"] is None
+
+    case = junit_case(sweep_dir, "uploads[14(4)]")
+    assert properties(case)["verdict"] == "review" and properties(case)["final_verdict"] == "pass"
+    assert properties(case)["decided_by"] == "张三" and properties(case)["decision_override"] == "false"
+    filing = junit_case(sweep_dir, "filing[5]")
+    assert filing.find("failure") is None and properties(filing)["decision_override"] == "true"
+    assert "推翻机器结论：李四" in (filing.findtext("system-out") or "")
+
+    assert cli.main(["gate", str(sweep_dir), "--policy", strict]) == cli.EXIT_OK  # both blockers decided
+
+    index = (sweep_dir / "index.html").read_text(encoding="utf-8")
+    assert "✎张三" in index and "✎李四" in index and "人工裁定：张三" in index and "推翻机器结论：李四" in index
+    assert "定位属必要" in index and "（其中人工裁定 2）" in index
+    run_page = (sweep_dir / "runs" / "ganbutong@web-phone" / "index.html").read_text(encoding="utf-8")
+    assert "人工裁定：张三" in run_page and "审核意见：定位属必要" in run_page
+
+    # a reviewer changing their mind: fail now blocks even where reviews do not
+    assert decide(tmp_path, "ganbutong", "web-phone", "14(4)", "--verdict", "fail", "--by", "王五") == 0
+    assert junit_case(sweep_dir, "uploads[14(4)]").find("failure") is not None
+    assert cli.main(["gate", str(sweep_dir), "--policy", policy(tmp_path, review_blocks=False)]) == cli.EXIT_ERRORS
+
+
+def test_trend_uses_final_verdicts_and_names_who_decided(tmp_path: Path, data: Path) -> None:
+    make_sweep(tmp_path, FIRST, data)
+    second = make_sweep(tmp_path, SECOND, data)
+    assert json.loads((second / "trend.json").read_text(encoding="utf-8"))["new_failures"] == []
+    assert decide(tmp_path, SECOND, "ganbutong", "web-phone", "14(4)", "--verdict", "fail", "--by", "张三") == 0
+    trend = json.loads((second / "trend.json").read_text(encoding="utf-8"))
+    assert trend["new_failures"] == [{"app": "ganbutong", "device": "web-phone", "check": "uploads",
+                                      "before": "review", "now": "fail", "decided_by": "张三"}]
+
+
+def test_deciding_an_older_sweep_leaves_latest_alone(tmp_path: Path, data: Path) -> None:
+    first = make_sweep(tmp_path, FIRST, data)
+    make_sweep(tmp_path, SECOND, data)
+    assert decide(tmp_path, FIRST, "ganbutong", "web-phone", "14(4)", "--verdict", "pass", "--by", "张三") == 0
+    assert (tmp_path / "latest").resolve().name == SECOND
+    assert sweep_record(first, "14(4)")["final_verdict"] == "pass"
