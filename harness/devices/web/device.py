@@ -59,6 +59,13 @@ def origins(setup: RunSetup) -> list[str]:
     return [f"{scheme}://{host}{suffix}" for host in setup.scenario.hosts for scheme in ("http", "https")]
 
 
+PROFILE_PREFERENCES = {"webrtc": {"ip_handling_policy": "disable_non_proxied_udp", "multiple_routes_enabled": False,
+                                  "nonproxied_udp_enabled": False}}
+"""Written into each run's fresh profile: WebRTC sends no UDP around the proxy (no STUN to the app's servers,
+no host candidates, no mDNS). Checked in a network namespace: `--force-webrtc-ip-handling-policy` alone still
+let a page's RTCPeerConnection send to its STUN address; these preferences stop it."""
+
+
 def chrome_arguments(spec: WebDeviceSpec, setup: RunSetup, profile: Path) -> list[str]:
     return [
         "--no-sandbox",  # the harness runs as root in CI
@@ -69,15 +76,16 @@ def chrome_arguments(spec: WebDeviceSpec, setup: RunSetup, profile: Path) -> lis
         "--disable-sync",
         "--disable-default-apps",
         "--disable-quic",
-        "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
+        # WebRtcHideLocalIpsWithMdns: WebRTC's mDNS responder joins 224.0.0.251 on every interface
+        "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,WebRtcHideLocalIpsWithMdns",
         "--disable-dev-shm-usage",
         "--lang=zh-CN",
         f"--user-data-dir={profile}",
         f"--proxy-server={setup.proxy_url}",
         "--proxy-bypass-list=<-loopback>",  # even loopback goes through the capture proxy
-        # Nothing around the proxy: no name is looked up here, and WebRTC sends no UDP of its own (STUN,
-        # host candidates): only what the proxy carries. `*` matches IP literals too, so the proxy's own
-        # address is excluded (Chromium's documented idiom), or nothing could be loaded at all.
+        # Nothing around the proxy: no name is looked up here (`*` matches IP literals too, so the proxy's own
+        # address is excluded, Chromium's documented idiom, or nothing could be loaded at all). WebRTC's UDP is
+        # stopped by the profile's preferences (PROFILE_PREFERENCES); this switch alone did not stop it.
         f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {urlsplit(setup.proxy_url).hostname}",
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         f"--ignore-certificate-errors-spki-list={setup.ca_spki}",
@@ -153,6 +161,8 @@ class WebDevice:
     def _options(self, setup: RunSetup) -> AppiumOptions:
         profile = Path(tempfile.mkdtemp(prefix=f"fingertip-{self.id}-profile-"))
         self._profile = profile
+        (profile / "Default").mkdir()
+        (profile / "Default" / "Preferences").write_text(json.dumps(PROFILE_PREFERENCES), encoding="utf-8")
         options = AppiumOptions()
         options.set_capability("platformName", "linux")
         options.set_capability("browserName", "chrome")  # the chromium driver's name for Chromium too
