@@ -3,11 +3,16 @@
 The explorer reaches a complaint entry however deep, fills the form with this run's canary text
 and submits it once. Acceptance: the submission left the app and was answered with success.
 Tracking: after that, a screen shows the canary text or the acceptance number (我的反馈 / 办理进度 /
-留言查询). Evaluation: a rating control (满意度评价 / 好差评) on a complaint screen. Pass only when
-all three are shown; otherwise say which is missing. When the proxy's submission guard answered
-the complaint (real submission not allowed), tracking cannot be proven: review. When the run could
-not prove its traffic goes through the capture proxy, the form is found but never filled: review,
-saying why.
+留言查询). Evaluation: a rating control (满意度评价 / 好差评, or 评价 / 满意度 / stars on a screen that
+follows the complaint up). Pass only when all three are shown.
+
+Fail only on what is provably absent: no entry anywhere the walk went, a form that errors (the
+submission answered 4xx/5xx) or none behind the entry, no tracking place anywhere or one visited
+after the submission that does not show it, no rating where the reply has arrived. What the harness
+itself could not prove is review, saying exactly that: the complaint withheld (capture not proven),
+answered locally by the proxy's submission guard, the tracking place not visited again after the
+submission, the reply (and with it the rating) still pending when the run ended, an entry seen but
+never reached.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ import re
 
 from harness.checks.base import Check, Evidence, Finding, flow_evidence, register, screen_evidence
 from harness.evidence import keywords
-from harness.observe.model import Observations, ScreenVisit
+from harness.observe.model import Action, Observations, ScreenVisit
 
 ENTRY_ROLES = ("button", "link", "tab")
 """An entry is something to tap; a select whose options say 投诉 is not one."""
-ACCEPTANCE_NUMBER = re.compile(r"(?:受理编号|受理号|编号|查询码)\s*[:：]?\s*([A-Za-z0-9-]{6,})")
-ACCEPTED_WORDS = ("提交成功", "已受理", "受理编号", "感谢您的", "已收到")
+ENTRY_LABEL_MAX = 12
+"""An entry's label is a few words; a longer text with 建议 in it is a headline or a sentence."""
+ACCEPTANCE_NUMBER = re.compile(
+    r"(?:受理编[号码]|受理单?号|受理編號|编号|編號|查[询詢][码碼号]|查询密码|工单编?号|回执号|流水号|"
+    r"reference(?:\s*(?:no\.?|number))?|ticket(?:\s*no\.?)?|case\s*(?:no\.?|number))"
+    r"\s*[:：#]?\s*([A-Za-z0-9-]{6,})", re.I)
 
 
 def _text(visit: ScreenVisit) -> str:
@@ -29,37 +38,62 @@ def _text(visit: ScreenVisit) -> str:
     return " ".join([*screen.texts, *(n.label for n in screen.nodes)])
 
 
+def is_entry(label: str) -> bool:
+    return len(label.strip()) <= ENTRY_LABEL_MAX and bool(keywords.matches(label, keywords.COMPLAINT_ENTRY))
+
+
+def _tracking_places(obs: Observations) -> set[str]:
+    """Screens a tap on 我的反馈 / 办理进度 / 留言查询 … led to."""
+    return {a.after for a in obs.actions if a.kind == "tap" and a.after
+            and keywords.matches(a.label, keywords.COMPLAINT_TRACKING)}
+
+
+def _tracking_controls(obs: Observations) -> list[str]:
+    return sorted({n.label for v in obs.screens for n in v.as_screen().nodes
+                   if n.clickable and n.label and len(n.label) <= ENTRY_LABEL_MAX
+                   and keywords.matches(n.label, keywords.COMPLAINT_TRACKING)})
+
+
 def check(obs: Observations) -> Finding:
     by_signature = {v.signature: v for v in obs.screens}
     entries: list[Evidence] = []
     for action in obs.actions:
-        if action.kind == "tap" and action.role in ENTRY_ROLES and keywords.matches(action.label,
-                                                                                  keywords.COMPLAINT_ENTRY):
+        if action.kind == "tap" and action.role in ENTRY_ROLES and is_entry(action.label):
             before = by_signature.get(action.before)
             if before:
                 entries.append(screen_evidence(obs, before, f"入口「{action.label}」"))
-    submit = next((a for a in obs.actions if a.kind == "submit"), None)
+    seen_entries = sorted({n.label for v in obs.screens for n in v.as_screen().nodes
+                           if n.clickable and n.role in ENTRY_ROLES and is_entry(n.label)})
+    submit: Action | None = next((a for a in obs.actions if a.kind == "submit"), None)
     flows = obs.app_flows()
     sent = [f for f in flows if f.submission in ("guarded", "forwarded")]
     if not sent and submit:  # nothing recognisably carried the canary: what the guard held after the tap
         sent = [f for f in flows if f.submission == "held" and f.t >= submit.t - 0.5]
     accepted_flows = [f for f in sent if f.status is not None and 200 <= f.status < 300]
+    errored = [f for f in sent if f.error or (f.status is not None and f.status >= 400)]
     after_submit = [v for v in obs.screens if submit and v.t >= submit.t - 0.5]
     numbers = {m.group(1) for v in after_submit if (m := ACCEPTANCE_NUMBER.search(_text(v)))}
-    confirmed = [v for v in after_submit if keywords.matches(_text(v), ACCEPTED_WORDS)]
+    confirmed = [v for v in after_submit if keywords.matches(_text(v), keywords.COMPLAINT_ACCEPTED)]
     markers = ({obs.canary_text} if obs.canary_text else set()) | numbers
+    follow_up = keywords.COMPLAINT_TRACKING + keywords.COMPLAINT_PENDING + keywords.COMPLAINT_REPLIED
     tracked = [v for v in after_submit if v.signature != (submit.after if submit else "")
-               and any(m in _text(v) for m in markers)
-               and keywords.matches(_text(v), keywords.COMPLAINT_TRACKING)]
+               and any(m in _text(v) for m in markers) and keywords.matches(_text(v), follow_up)]
+    replied = [v for v in tracked if keywords.matches(_text(v), keywords.COMPLAINT_REPLIED)]
+    pending = [v for v in tracked if keywords.matches(_text(v), keywords.COMPLAINT_PENDING)]
+    places = _tracking_places(obs)
+    revisited = [v for v in after_submit if v.signature in places and v.signature != (submit.after if submit else "")]
     about = [v for v in obs.screens
              if keywords.matches(_text(v), keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING)]
     rating = [(v, w) for v in obs.screens if (w := keywords.matches(_text(v), keywords.COMPLAINT_RATING))]
     rating += [(v, w) for v in about if (w := keywords.matches(_text(v), keywords.RATING_LEVELS))]
+    rating += [(v, w) for v in tracked if (w := keywords.matches(_text(v), keywords.RATING_WORDS))]
     guarded = any(f.submission in ("guarded", "held") for f in sent)
     parts = {"在线受理": bool(accepted_flows), "跟踪反馈": bool(tracked), "回访评价": bool(rating)}
     details = {"entry": bool(entries), **parts, "submitted": submit is not None, "guarded": guarded,
                "acceptance_numbers": sorted(numbers), "canary_text": obs.canary_text,
-               "withheld": obs.complaint_withheld}
+               "withheld": obs.complaint_withheld, "entries_seen": seen_entries,
+               "reply_seen": bool(replied), "reply_pending": bool(pending) and not replied,
+               "tracking_revisited": bool(revisited)}
     evidence = entries[:2] + [flow_evidence(obs, f, f"提交测试诉求 {f.method} {f.path}，HTTP {f.status}"
                                             + ("（代理本地应答）" if f.submission != "forwarded" else ""))
                               for f in sent[:2]]
@@ -74,6 +108,10 @@ def check(obs: Observations) -> Finding:
                        summary=f"找到投诉表单，但未提交测试诉求：{obs.complaint_withheld}。"
                                "在线受理、跟踪反馈、回访评价需人工核验。")
     if not entries:
+        if seen_entries:
+            return Finding(verdict="review", details=details, evidence=evidence,
+                           summary=f"界面上有投诉建议入口（{'、'.join(seen_entries[:3])}），但遍历未能进入，"
+                                   "无法验证在线受理、跟踪反馈、回访评价，请人工核验。")
         return Finding(verdict="fail", details=details, evidence=evidence,
                        summary=f"遍历 {len(obs.screens)} 个界面未找到投诉建议入口"
                                "（投诉建议、意见反馈、我要投诉、留言、12345…）。")
@@ -82,12 +120,44 @@ def check(obs: Observations) -> Finding:
         number = f"（受理编号 {sorted(numbers)[0]}）" if numbers else ""
         return Finding(verdict="pass", details=details, evidence=evidence,
                        summary=f"测试诉求已提交并受理{number}，跟踪页面可查到该诉求，提供满意度评价。")
-    if guarded and missing == ["跟踪反馈"]:
+    if not submit:
+        return Finding(verdict="fail", details=details, evidence=evidence,
+                       summary=f"找到投诉建议入口，但缺少：{'、'.join(missing)}（未找到可提交的投诉表单）。")
+    if errored and not accepted_flows:
+        flow = errored[0]
+        return Finding(verdict="fail", details=details, evidence=evidence,
+                       summary=f"提交测试诉求出错（{flow.method} {flow.path} "
+                               f"{'HTTP ' + str(flow.status) if flow.status else flow.error}），缺少："
+                               f"{'、'.join(missing)}。")
+    if guarded:
         return Finding(verdict="review", details=details, evidence=evidence,
-                       summary="测试诉求由代理在本地应答（未送达真实系统），跟踪反馈无法验证；受理与评价已见，请审核。")
-    why = "" if submit else "（未找到可提交的投诉表单）"
-    return Finding(verdict="fail", details=details, evidence=evidence,
-                   summary=f"找到投诉建议入口，但缺少：{'、'.join(missing)}{why}。")
+                       summary=f"测试诉求由代理在本地应答（未送达真实系统），{'、'.join(missing)}无法验证，请审核。")
+    absent: list[str] = []
+    unproven: list[str] = []
+    if not accepted_flows:
+        absent.append("在线受理（提交未见成功应答）")
+    if not tracked:
+        if not places and not _tracking_controls(obs):
+            absent.append("跟踪反馈（未见我的反馈、办理进度等查询入口）")
+        elif revisited:
+            absent.append("跟踪反馈（提交后查看跟踪页面，未见本次诉求）")
+        else:
+            unproven.append("跟踪反馈（提交后未再进入跟踪页面）")
+    if not rating:
+        if replied:
+            absent.append("回访评价（诉求已答复，未见评价）")
+        elif tracked:
+            unproven.append("回访评价（运行结束时诉求尚未答复，评价入口可能在答复后出现）")
+        elif "跟踪反馈" in " ".join(absent):
+            absent.append("回访评价")
+        else:
+            unproven.append("回访评价（未能查看本次诉求，无法验证）")
+    if absent:
+        return Finding(verdict="fail", details=details, evidence=evidence,
+                       summary=f"找到投诉建议入口，但缺少：{'、'.join(absent)}"
+                               f"{'；另有无法验证：' + '、'.join(unproven) if unproven else ''}。")
+    return Finding(verdict="review", details=details, evidence=evidence,
+                   summary=f"测试诉求已提交并受理，但以下无法在本次运行中证明：{'、'.join(unproven)}。请审核。")
 
 
 CHECK = register(Check("complaint", "18", "投诉建议：在线受理、跟踪反馈、回访评价", check, needs_traffic=True))

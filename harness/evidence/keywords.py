@@ -26,12 +26,44 @@ TRAPS: tuple[str, ...] = ("积分落户", "积分兑换", "会议签到", "应�
 """Texts with a mandatory-feature word that are not the feature (a service, a headline)."""
 
 COMPLAINT_ENTRY = (
-    "投诉建议", "意见反馈", "我要投诉", "我要建议", "投诉", "建议", "留言", "诉求", "12345", "帮助与反馈",
+    "投诉建议", "意见反馈", "我要投诉", "我要建议", "我要留言", "我要咨询", "在线咨询", "投诉", "建议", "留言", "诉求",
+    "反馈", "12345", "帮助与反馈", "政民互动", "互动交流", "市长信箱", "书记信箱", "领导信箱", "局长信箱",
+    "投訴", "建議", "意見", "訴求", "反饋", "回饋",
+    "feedback", "complaint", "suggestion",
 )
-COMPLAINT_TRACKING = ("我的反馈", "我的诉求", "受理编号", "查询密码", "办理进度", "处理情况", "留言查询")
-COMPLAINT_RATING = ("满意度评价", "好差评", "评价办理结果", "回访评价")
+"""Art. 18: what a complaint entry (and its form) is called: 投诉建议, 留言, 诉求, 反馈, 市长信箱…"""
+COMPLAINT_TRACKING = (
+    "我的反馈", "我的诉求", "我的留言", "我的投诉", "我的建议", "我的咨询", "诉求查询", "投诉查询", "留言查询",
+    "反馈查询", "进度查询", "办理进度", "处理进度", "办理状态", "处理状态", "处理情况", "办理情况", "受理编号",
+    "受理号", "查询码", "查询密码", "工单号",
+    "我的回饋", "我的反饋", "我的訴求", "我的投訴", "辦理進度", "處理進度", "處理情況", "受理編號", "查詢碼",
+    "my feedback", "my complaints", "my requests", "track", "progress", "reference no",
+)
+"""Art. 18: places where a complaint is followed up (lists, queries, progress)."""
+COMPLAINT_PENDING = (
+    "待处理", "处理中", "办理中", "待回复", "待答复", "待受理", "受理中", "审核中", "待审核", "已受理", "已提交",
+    "正在处理", "處理中", "辦理中", "待回覆", "pending", "processing", "in progress", "submitted", "received",
+)
+"""A followed-up complaint not answered yet."""
+COMPLAINT_REPLIED = (
+    "已回复", "已答复", "回复内容", "答复内容", "回复：", "答复：", "处理结果", "办理结果", "处理意见", "已办结",
+    "已处理", "已完成", "已回覆", "回覆：", "答覆", "處理結果", "辦理結果", "replied", "resolved", "answered", "reply:",
+)
+"""A followed-up complaint answered: where a rating is asked for."""
+COMPLAINT_ACCEPTED = (
+    "提交成功", "受理成功", "已受理", "受理编号", "感谢您的", "已收到", "留言成功", "反馈成功", "提交完成", "查询码",
+    "受理編號", "感謝您", "submitted successfully", "thank you for your", "reference no",
+)
+"""What a screen says when a complaint was accepted (evidence beside the submission's answer)."""
+COMPLAINT_RATING = (
+    "满意度评价", "好差评", "评价办理结果", "回访评价", "服务评价", "满意度调查", "评价本次", "去评价", "我要评价",
+    "立即评价", "滿意度評價", "好差評", "rate this service", "rate your experience",
+)
 """Rating controls by name. Bare 评价 is left out on purpose: headlines say 营商环境评价."""
-RATING_LEVELS = ("非常满意", "基本满意", "不满意")
+RATING_WORDS = ("评价", "满意度", "评分", "打分", "星级", "★", "☆", "評價", "滿意度", "rating", "rate it",
+                "satisfaction")
+"""Generic rating words: counted only on a screen that follows a complaint up."""
+RATING_LEVELS = ("非常满意", "基本满意", "不满意", "滿意")
 """The 好差评 levels (GB/T 39735): a rating control only on a screen about complaints."""
 
 SPONSOR_LABELS = (

@@ -175,14 +175,20 @@ CANARY = "指尖检测金丝雀a1b2c3"
 
 
 def complaint_run(*, submission: str | None = "forwarded", status: int = 201, tracking: bool = True,
-                  rating: bool = True, submitted: bool = True) -> Observations:
+                  rating: bool = True, submitted: bool = True, reply: bool = True,
+                  revisit: bool = True) -> Observations:
+    """投诉建议 → form → submitted; then 我的反馈 (revisit) shows the complaint (tracking) answered (reply) or
+    still 处理中; a 满意度评价 screen (rating)."""
     interact = screen("/#/interact", button("投诉建议"), button("我的反馈"))
     form = screen("/#/complaint", button("诉求内容", "input"), button("提交"), texts=("我要投诉",))
     done = screen("/#/complaint", button("诉求内容", "input"), button("提交"),
                   texts=("我要投诉", "提交成功，受理编号：TS2026000001"))
+    listed = (f"受理编号 TS2026000001 {CANARY}", "办理进度：已回复", "答复内容：已转交属地部门处理") if reply else \
+        (f"受理编号 TS2026000001 {CANARY}", "办理进度：处理中")
+    track = screen("/#/track", button("返回"), texts=("我的反馈", *(listed if tracking else ("暂无记录",))))
     pages = [interact, form, done]
-    if tracking:
-        pages.append(screen("/#/track", texts=("我的反馈", f"受理编号 TS2026000001 {CANARY}", "办理进度：已受理")))
+    if revisit:
+        pages.append(track)
     if rating:
         pages.append(screen("/#/rate", button("非常满意"), texts=("满意度评价",)))
     obs = observations(pages)
@@ -195,6 +201,9 @@ def complaint_run(*, submission: str | None = "forwarded", status: int = 201, tr
         sent = flow("/api/complaints", 2.2, body=f'{{"content": "{CANARY}"}}', status=status)
         sent.submission = submission
         obs.flows = [sent]
+    if revisit:
+        obs.actions.append(Action(t=T0 + 3, kind="tap", label="我的反馈", role="button", before=interact.signature(),
+                                  after=track.signature()))
     return obs
 
 
@@ -205,11 +214,74 @@ def complaint_run(*, submission: str | None = "forwarded", status: int = 201, tr
     (complaint_run(status=500), "fail", "在线受理"),
     (complaint_run(submitted=False), "fail", "未找到可提交的投诉表单"),
     (complaint_run(submission="guarded", status=200, tracking=False), "review", "本地应答"),
+    # what the harness itself could not prove is review, never fail:
+    (complaint_run(submission="guarded", status=200, tracking=False, rating=False), "review", "本地应答"),
+    (complaint_run(reply=False, rating=False), "review", "尚未答复"),
+    (complaint_run(revisit=False, rating=False), "review", "提交后未再进入跟踪页面"),
 ])
 def test_complaint_needs_acceptance_tracking_and_rating(run: Observations, verdict: str, words: str) -> None:
     finding = complaint.check(run)
     assert finding.verdict == verdict, finding.summary
     assert words in finding.summary
+
+
+def test_a_locally_answered_complaint_is_review_whatever_is_missing() -> None:
+    """The proxy's guard answered the canary complaint: tracking and rating cannot be proven either way."""
+    finding = complaint.check(complaint_run(submission="guarded", status=200, tracking=False, rating=False))
+    assert finding.verdict == "review"
+    assert "跟踪反馈" in finding.summary and "回访评价" in finding.summary and "无法验证" in finding.summary
+    assert finding.details["guarded"] is True
+
+
+def test_a_reply_still_pending_at_the_end_is_review_and_an_arrived_one_without_rating_fails() -> None:
+    pending = complaint.check(complaint_run(reply=False, rating=False))
+    assert pending.verdict == "review" and pending.details["reply_pending"] is True
+    assert "回访评价" in pending.summary and "跟踪反馈" not in pending.summary
+    answered = complaint.check(complaint_run(reply=True, rating=False))
+    assert answered.verdict == "fail" and answered.details["reply_seen"] is True
+    assert "诉求已答复，未见评价" in answered.summary
+
+
+def test_a_complaint_entry_seen_but_never_reached_is_review() -> None:
+    home = screen("/#/home", button("首页", "tab"), button("我要留言"), texts=("欢迎",))
+    finding = complaint.check(observations([home]))
+    assert finding.verdict == "review", finding.summary
+    assert finding.details["entries_seen"] == ["我要留言"]
+
+
+def test_a_long_text_with_complaint_words_is_no_entry() -> None:
+    home = screen("/#/home", button("首页", "tab"), button("关于征集2026年民生实事项目建议的公告", "link"))
+    assert complaint.check(observations([home])).verdict == "fail"
+
+
+@pytest.mark.parametrize(("entry", "form_words", "accepted", "place", "listed", "rate"), [
+    ("我要留言", "留言内容", "留言成功，查询码：Q8H2K9X1", "留言查询",
+     ("查询码 Q8H2K9X1", "状态：已答复", "答复：已办理"), "评价"),
+    ("诉求", "诉求描述", "受理成功 受理号 SQ-2026-0042", "办理进度", ("SQ-2026-0042", "处理结果：已办结"), "满意度"),
+    ("Feedback", "Your message", "Submitted successfully. Reference No. FB20260001", "My feedback",
+     ("FB20260001", "Status: replied"), "Rate it"),
+])
+def test_complaint_vocabulary_beyond_the_samples(entry: str, form_words: str, accepted: str, place: str,
+                                                 listed: tuple[str, ...], rate: str) -> None:
+    """Entries, acceptance numbers, follow-up places and ratings named otherwise than in the samples."""
+    home = screen("/#/home", button(entry), button(place))
+    form = screen("/#/form", button(form_words, "input"), button("提交"))
+    done = screen("/#/form", button(form_words, "input"), button("提交"), texts=(accepted,))
+    track = screen("/#/list", button(rate), texts=(place, *listed))
+    obs = observations([home, form, done, track])
+    obs.canary_text = CANARY
+    sent = flow("/api/msg", 2.2, body=CANARY, status=200)
+    sent.submission = "forwarded"
+    obs.flows = [sent]
+    obs.actions = [Action(t=T0 + 1, kind="tap", label=entry, role="button", before=home.signature(),
+                          after=form.signature()),
+                   Action(t=T0 + 2, kind="submit", label="提交", role="button", before=form.signature(),
+                          after=done.signature()),
+                   Action(t=T0 + 3, kind="tap", label=place, role="button", before=home.signature(),
+                          after=track.signature())]
+    finding = complaint.check(obs)
+    assert finding.verdict == "pass", finding.summary
+    assert finding.details["acceptance_numbers"]
 
 
 def test_rating_words_outside_complaint_screens_do_not_count() -> None:
