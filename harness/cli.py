@@ -308,6 +308,31 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_decisions(args: argparse.Namespace) -> int:
+    from harness.reports.decisions import export_decisions, import_decisions
+    from harness.reports.results import write_atomic
+
+    reports = Path(args.reports)
+    if args.action == "export":
+        known = export_decisions(reports)
+        for problem in known.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        text = "".join(d.model_dump_json() + "\n" for d in known.decisions)
+        if args.out:
+            write_atomic(Path(args.out), text)
+            console.print(f"导出 {len(known.decisions)} 条审核结论 → {args.out}")
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        added, already = import_decisions(reports, Path(args.file))
+    except ConfigError as e:
+        console.print(f"[red]decisions import[/red] {e}")
+        return EXIT_USAGE
+    console.print(f"导入 {added} 条审核结论（已有 {already} 条）→ {reports / 'decisions.jsonl'}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="fingertip", description="指尖 Fingertip: 政务移动应用技术检测")
     verbs = root.add_subparsers(dest="verb", required=True)
@@ -366,6 +391,16 @@ def parser() -> argparse.ArgumentParser:
                         help="allow deciding a cell whose machine verdict is not review (shown as an override)")
     decide.add_argument("--reports", default="reports", help="the reports folder SWEEP is looked up in")
     decide.set_defaults(func=cmd_decide)
+    decisions = verbs.add_parser("decisions", help="export / import a reports folder's reviewer decisions")
+    moves = decisions.add_subparsers(dest="action", required=True)
+    export = moves.add_parser("export", help="every decision of the reports folder, as JSON lines")
+    export.add_argument("--out", metavar="FILE", help="write here (default: standard output)")
+    export.add_argument("--reports", default="reports")
+    export.set_defaults(func=cmd_decisions)
+    import_ = moves.add_parser("import", help="add a file's decisions to the reports folder's store")
+    import_.add_argument("file", metavar="FILE")
+    import_.add_argument("--reports", default="reports")
+    import_.set_defaults(func=cmd_decisions)
     return root
 
 

@@ -7,6 +7,8 @@ restored and the proxy stopped whatever happens; whatever was recorded up to a f
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import secrets
 import time
@@ -28,8 +30,17 @@ from harness.observe.flows import read_flows, read_hook_log, read_jsonl
 from harness.observe.graph import to_dot, ui_graph
 from harness.observe.hooks import read_stats
 from harness.observe.ipv6 import probe
-from harness.observe.model import FailedRequest, Ipv6HostResult, Ipv6OnlyPass, Observations, Timing, VideoRef
+from harness.observe.model import (
+    FailedRequest,
+    Ipv6HostResult,
+    Ipv6OnlyPass,
+    Observations,
+    PackageBuild,
+    Timing,
+    VideoRef,
+)
 from harness.samples.server import SampleServer
+from harness.static.inspect import read_package
 from harness.ui.explorer import Explorer, Walk
 
 AddressMap = dict[str, list[tuple[str, int | None]]]
@@ -79,6 +90,35 @@ def address_map(scenario: Scenario, sample: SampleServer | None) -> AddressMap:
     return {host: [(a, None) for a in addresses] for host, addresses in scenario.hosts.items()}
 
 
+def package_build(scenario: Scenario) -> PackageBuild | None:
+    """The package file's name, version and sha256 (Android / HarmonyOS); None for a web app or a file that
+    cannot be read (the device's precheck says why)."""
+    if scenario.platform == "web":
+        return None
+    path = scenario.entry_path()
+    try:
+        stat = path.stat()
+        return _package_build(path, stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _package_build(path: Path, mtime_ns: int, size: int) -> PackageBuild:
+    """Hashed once per file version (every device of a sweep asks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    try:
+        facts = read_package(path)
+    except FingertipError:  # a PackageError: the precheck on the device reports it; the hash still names it
+        return PackageBuild(sha256=digest.hexdigest())
+    code = f" ({facts.version_code})" if facts.version_code is not None else ""
+    return PackageBuild(name=facts.package, version=(facts.version_name + code).strip() or None,
+                        sha256=digest.hexdigest())
+
+
 def port_map(scenario: Scenario) -> dict[str, list[int]]:
     """The ports the app may ask for, per host: the egress guard refuses any other."""
     return {host: list(scenario.ports_for(host)) for host in scenario.hosts}
@@ -106,7 +146,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         ipv6_policy=scenario.ipv6.model_dump(),
         # Unique per run, so a complaint seen in tracking is this run's own.
         canary_text=f"{scenario.canaries.text}{secrets.token_hex(3)}",
-        device_info=described,
+        device_info=described, package=package_build(scenario),
     )
     walk = Walk()
     video: VideoInfo | None = None

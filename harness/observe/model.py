@@ -131,6 +131,14 @@ class Ipv6OnlyPass(BaseModel):
     problems: list[str] = Field(default_factory=list)
 
 
+class PackageBuild(BaseModel):
+    """The package file a run installed (Android / HarmonyOS): what a reviewer's decision is tied to."""
+
+    name: str | None = None
+    version: str | None = None
+    sha256: str | None = None
+
+
 class Observations(BaseModel):
     model_config = ConfigDict(validate_assignment=True)
 
@@ -142,6 +150,8 @@ class Observations(BaseModel):
     started: float
     ended: float = 0.0
     device_info: DeviceInfo = Field(default_factory=DeviceInfo)
+    package: PackageBuild | None = None
+    """Android / HarmonyOS: the package file's name, version and sha256 (None: a web app, or unreadable)."""
     context: list[str] = Field(default_factory=list)
     filing_patterns: list[str] = Field(default_factory=list)
     canary_location: tuple[float, float] | None = None

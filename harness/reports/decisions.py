@@ -121,11 +121,22 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+RUN_SPECIFIC_DETAILS = ("canary_text",)
+"""Details that differ on every run by design (the canary complaint text is new each run)."""
+
+
 def evidence_digest(record: dict[str, Any]) -> str:
-    """sha256 of what the reviewer judged: the check's evidence, details and summary, canonical JSON."""
-    seen = {"evidence": record.get("evidence", []), "details": record.get("details", {}),
-            "summary": record.get("summary", "")}
+    """sha256 of what the reviewer judged: the check's evidence, details and summary, canonical JSON.
+    What only names this run is left out, so a re-run showing the same is the same: evidence times (`t`,
+    seconds into this run's video), flow ids (new UUIDs each run) and the run's canary text."""
+    details = dict(record.get("details") or {})
+    canaries = [str(details.pop(key)) for key in RUN_SPECIFIC_DETAILS if details.get(key)]
+    evidence = [{k: v for k, v in item.items() if k != "t" and not (k == "ref" and item.get("kind") == "flow")}
+                for item in record.get("evidence", [])]
+    seen = {"evidence": evidence, "details": details, "summary": record.get("summary", "")}
     text = json.dumps(seen, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for canary in canaries:
+        text = text.replace(canary, "<canary>")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -210,23 +221,58 @@ def append_decision(path: Path, decision: Decision) -> None:
 
 
 # ── which decision applies ───────────────────────────────────────────────────────────────────────────────
-def known_decisions(sweep_dir: Path) -> Read:
-    """Every decision this sweep can see: its own file, the reports folder's store and the other sweeps'
-    files there (a decision written to two of them is counted once)."""
-    reports = sweep_dir.parent
-    sources = [sweep_dir / DECISIONS, reports / DECISIONS]
-    sources += sorted(p / DECISIONS for p in reports.iterdir()
-                      if p.is_dir() and not p.is_symlink() and p.resolve() != sweep_dir.resolve())
+def _union(sources: list[Path]) -> Read:
+    """The decisions of several files, each once (a decision written to two of them is one decision)."""
     seen: set[tuple[str, ...]] = set()
-    known = Read()
+    union = Read()
     for source in sources:
         read = read_decisions(source)
-        known.problems += read.problems
+        union.problems += read.problems
         for decision in read.decisions:
             if decision.identity not in seen:
                 seen.add(decision.identity)
-                known.decisions.append(decision)
-    return known
+                union.decisions.append(decision)
+    return union
+
+
+def known_decisions(sweep_dir: Path) -> Read:
+    """Every decision this sweep can see: its own file, the reports folder's store and the other sweeps'
+    files there."""
+    return _union([sweep_dir / DECISIONS, *lab_sources(sweep_dir.parent)])
+
+
+def lab_sources(reports: Path) -> list[Path]:
+    """The reports folder's store, then each sweep's own file (a sweep copied in from elsewhere counts)."""
+    sweeps = sorted(p / DECISIONS for p in reports.iterdir() if p.is_dir() and not p.is_symlink()) \
+        if reports.is_dir() else []
+    return [reports / DECISIONS, *sweeps]
+
+
+def export_decisions(reports: Path) -> Read:
+    """Every decision the reports folder holds, oldest first: what `fingertip decisions export` writes."""
+    union = _union(lab_sources(reports))
+    union.decisions.sort(key=lambda d: d.at)
+    return union
+
+
+def import_decisions(reports: Path, path: Path) -> tuple[int, int]:
+    """Append `path`'s decisions the store does not hold yet; (added, already there). A file with any line
+    that is not a complete decision is refused whole (a ConfigError naming file and line)."""
+    if not path.is_file():
+        raise ConfigError(path, None, "no such file")
+    read = read_decisions(path)
+    if read.problems:
+        first = read.problems[0].removeprefix(f"{path}:")
+        line, _, message = first.partition(": ")
+        raise ConfigError(path, int(line) if line.isdigit() else None, message + " (nothing imported)")
+    held = {d.identity for d in _union(lab_sources(reports)).decisions}
+    added = 0
+    for decision in read.decisions:
+        if decision.identity not in held:
+            append_decision(reports / DECISIONS, decision)
+            held.add(decision.identity)
+            added += 1
+    return added, len(read.decisions) - added
 
 
 def latest(decisions: list[Decision]) -> dict[tuple[str, Key], Decision]:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.checks.base import Verdict
+from harness.observe.model import PackageBuild
 
 
 class EvidenceRef(BaseModel):
@@ -34,14 +35,6 @@ class UiGraphFacts(BaseModel):
     screens: int
     dot: str
     edges: list[GraphEdge] = Field(default_factory=list)
-
-
-class PackageBuild(BaseModel):
-    """The package a run installed (Android / HarmonyOS): what a reviewer's decision is tied to."""
-
-    name: str | None = None
-    version: str | None = None
-    sha256: str | None = None
 
 
 class RunFacts(BaseModel):

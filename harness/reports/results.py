@@ -62,6 +62,8 @@ def result_record(check: Check, finding: Finding, obs: Observations, cell_dir: s
 
 def run_facts(obs: Observations, cell_dir: str) -> dict[str, Any]:
     refused = Counter(str(r.get("host", "?")) for r in obs.refusals)
+    # the installed build, so a reviewer's decision is carried only to the same one
+    package = {"package": obs.package.model_dump()} if obs.package else {}
     graph = ui_graph(obs)
     route = {n["id"]: n["key"] or n["id"] for n in graph["nodes"]}
     return {
@@ -81,6 +83,7 @@ def run_facts(obs: Observations, cell_dir: str) -> dict[str, Any]:
         "ui_graph": {"screens": len(graph["nodes"]), "dot": f"{cell_dir}/ui_graph.dot",
                      "edges": [{"from": route.get(e["from"], e["from"]), "action": e["action"], "label": e["label"],
                                 "to": route.get(e["to"], e["to"])} for e in graph["edges"]]},
+        **package,
     }
 
 

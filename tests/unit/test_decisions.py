@@ -6,12 +6,14 @@ no browser. ganbutong@web-phone judges 14(4) `review` and 5 `fail`; ebantong pas
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -262,3 +264,159 @@ def test_deciding_an_older_sweep_leaves_latest_alone(tmp_path: Path, data: Path)
     assert decide(tmp_path, FIRST, "ganbutong", "web-phone", "14(4)", "--verdict", "pass", "--by", "张三") == 0
     assert (tmp_path / "latest").resolve().name == SECOND
     assert sweep_record(first, "14(4)")["final_verdict"] == "pass"
+
+
+# ── step 3: carried to the next sweep of the same build with the same evidence ──────────────────────────
+def edit_cell(sweep_dir: Path, change: Callable[[dict], None], article: str | None = None) -> None:
+    """A cell as a later run could have judged it (change: applied to the record(s)); then the reports again."""
+    path = sweep_dir / "runs" / "ganbutong@web-phone" / "results.json"
+    records = json.loads(path.read_text(encoding="utf-8"))
+    for record in records:
+        if article is None or record["article"] == article:
+            change(record)
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    assert cli.main(["report", str(sweep_dir)]) == cli.EXIT_OK
+
+
+def build(version: str, sha: str) -> Callable[[dict], None]:
+    def change(record: dict) -> None:
+        record["run"]["package"] = {"name": "gov.ganbutong", "version": version, "sha256": sha * 64}
+    return change
+
+
+def test_a_decision_is_carried_to_a_rerun_with_the_same_evidence(tmp_path: Path, data: Path) -> None:
+    make_sweep(tmp_path, FIRST, data)
+    assert decide(tmp_path, FIRST, "ganbutong", "web-phone", "14(4)", "--verdict", "pass", "--by", "张三",
+                  "--note", "定位属必要") == 0
+    second = make_sweep(tmp_path, SECOND, data)  # the same app walked again: the sweep's reports at its end
+    carried = sweep_record(second, "14(4)")
+    assert carried["verdict"] == "review" and carried["final_verdict"] == "pass"
+    assert carried["decision"]["by"] == "张三" and carried["decision"]["carried_from"] == FIRST
+    assert carried["decision"]["note"] == "定位属必要" and carried["decision"]["override"] is False
+    assert not (second / DECISIONS).exists()  # carried, not decided again: the sweep's own file stays empty
+    assert properties(junit_case(second, "uploads[14(4)]"))["carried_from"] == FIRST
+    index = (second / "index.html").read_text(encoding="utf-8")
+    assert f"沿用扫描 {FIRST}" in index and f'href="../{FIRST}/index.html"' in index
+    assert cli.main(["gate", str(second), "--policy", policy(tmp_path, review_blocks=True)]) == cli.EXIT_ERRORS
+    # (5 still fails on the machine: only the reviewed article was decided)
+    assert sweep_record(second, "5")["decision"] is None
+
+    # a run's own noise (video times, flow ids) is not a change of evidence
+    def noise(record: dict) -> None:
+        for item in record["evidence"]:
+            item["t"] = item.get("t", 0) + 3.0
+            if item["kind"] == "flow":
+                item["ref"] = "00000000-0000-4000-8000-" + item["ref"][-12:]
+    edit_cell(second, noise, "14(4)")
+    assert sweep_record(second, "14(4)")["decision"]["carried_from"] == FIRST
+
+
+def test_changed_evidence_asks_again(tmp_path: Path, data: Path, caplog: pytest.LogCaptureFixture) -> None:
+    make_sweep(tmp_path, FIRST, data)
+    assert decide(tmp_path, FIRST, "ganbutong", "web-phone", "14(4)", "--verdict", "pass", "--by", "张三") == 0
+    second = make_sweep(tmp_path, SECOND, data)
+
+    def another_upload(record: dict) -> None:
+        record["evidence"].append({"kind": "flow", "ref": "x", "t": 9.0, "note": "上传金丝雀位置 POST /api/track"})
+        record["details"]["location_uploads"] += 1
+    edit_cell(second, another_upload, "14(4)")
+    record = sweep_record(second, "14(4)")
+    assert (record["decision"], record["final_verdict"]) == (None, "review")
+    assert junit_case(second, "uploads[14(4)]").find("failure") is None
+    assert "decided_by" not in properties(junit_case(second, "uploads[14(4)]"))
+
+
+def test_a_new_build_asks_again_and_the_same_build_carries(tmp_path: Path, data: Path) -> None:
+    first = make_sweep(tmp_path, FIRST, data)
+    edit_cell(first, build("2.3.0 (230)", "a"))
+    assert decide(tmp_path, FIRST, "ganbutong", "web-phone", "14(4)", "--verdict", "fail", "--by", "张三") == 0
+    (decision,) = read_decisions(first / DECISIONS).decisions
+    assert decision.based_on.app_build is not None
+    assert (decision.based_on.app_build.version, decision.based_on.app_build.sha256) == ("2.3.0 (230)", "a" * 64)
+
+    second = make_sweep(tmp_path, SECOND, data)
+    edit_cell(second, build("2.4.0 (240)", "b"))  # same evidence, new version
+    assert sweep_record(second, "14(4)")["decision"] is None
+
+    third = make_sweep(tmp_path, THIRD, data)
+    edit_cell(third, build("2.3.0 (230)", "c"))  # same version name, rebuilt package
+    assert sweep_record(third, "14(4)")["decision"] is None
+    edit_cell(third, build("2.3.0 (230)", "a"))  # the very build decided on
+    record = sweep_record(third, "14(4)")
+    assert record["decision"]["carried_from"] == FIRST and record["final_verdict"] == "fail"
+
+
+def test_a_decision_made_on_other_evidence_of_the_same_sweep_is_not_applied(tmp_path: Path, data: Path) -> None:
+    sweep_dir = make_sweep(tmp_path, FIRST, data)
+    assert decide(tmp_path, FIRST, "ganbutong", "web-phone", "14(4)", "--verdict", "pass", "--by", "张三") == 0
+    edit_cell(sweep_dir, lambda r: r.update(summary=r["summary"] + "（复核后）"), "14(4)")  # e.g. a recheck
+    assert sweep_record(sweep_dir, "14(4)")["final_verdict"] == "review"
+
+
+def test_digest_ignores_only_what_names_the_run() -> None:
+    record = {"summary": "位置上传 3 次", "details": {"location_uploads": 3, "canary_text": "金丝雀ab12"},
+              "evidence": [{"kind": "flow", "ref": "uuid-1", "t": 2.0, "note": "POST /api/checkin 金丝雀ab12"},
+                           {"kind": "screen", "ref": "sig-1", "t": 3.0}]}
+    rerun = {"summary": "位置上传 3 次", "details": {"location_uploads": 3, "canary_text": "金丝雀cd34"},
+             "evidence": [{"kind": "flow", "ref": "uuid-2", "t": 2.5, "note": "POST /api/checkin 金丝雀cd34"},
+                          {"kind": "screen", "ref": "sig-1", "t": 3.4}]}
+    assert evidence_digest(record) == evidence_digest(rerun)
+    for changed in ({**rerun, "summary": "位置上传 4 次"},
+                    {**rerun, "details": {"location_uploads": 4, "canary_text": "x"}},
+                    {**rerun, "evidence": [rerun["evidence"][0], {"kind": "screen", "ref": "sig-2", "t": 3.4}]},
+                    {**rerun, "evidence": [{**rerun["evidence"][0], "note": "POST /api/track"}, rerun["evidence"][1]]}):
+        assert evidence_digest(changed) != evidence_digest(record)
+
+
+def test_decisions_travel_between_machines(tmp_path: Path, data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    here, there = tmp_path / "here", tmp_path / "there"
+    make_sweep(here, FIRST, data)
+    assert decide(here, FIRST, "ganbutong", "web-phone", "14(4)", "--verdict", "pass", "--by", "张三") == 0
+    exported = tmp_path / "lab-decisions.jsonl"
+    assert cli.main(["decisions", "export", "--reports", str(here), "--out", str(exported)]) == cli.EXIT_OK
+    assert [d.by for d in read_decisions(exported).decisions] == ["张三"]
+
+    second = make_sweep(there, SECOND, data)  # another machine: nothing to carry yet
+    assert sweep_record(second, "14(4)")["decision"] is None
+    assert cli.main(["decisions", "import", str(exported), "--reports", str(there)]) == cli.EXIT_OK
+    assert cli.main(["decisions", "import", str(exported), "--reports", str(there)]) == cli.EXIT_OK  # idempotent
+    assert len(read_decisions(there / DECISIONS).decisions) == 1
+    assert cli.main(["report", str(second)]) == cli.EXIT_OK
+    assert sweep_record(second, "14(4)")["decision"]["carried_from"] == FIRST
+
+    capsys.readouterr()
+    assert cli.main(["decisions", "export", "--reports", str(there)]) == cli.EXIT_OK
+    assert [json.loads(line)["sweep"] for line in capsys.readouterr().out.splitlines()] == [FIRST]
+
+
+def test_import_refuses_a_torn_or_foreign_file_whole(tmp_path: Path, data: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    decision = sample_decision(tmp_path, data, "张三")
+    store = tmp_path / "lab"
+    torn = tmp_path / "torn.jsonl"
+    whole = decision.model_copy(update={"by": "李四"}).model_dump_json() + "\n"
+    torn.write_text(whole + whole[: len(whole) // 2], encoding="utf-8")
+    assert cli.main(["decisions", "import", str(torn), "--reports", str(store)]) == cli.EXIT_USAGE
+    assert "torn.jsonl:2" in capsys.readouterr().out and not (store / DECISIONS).exists()
+    foreign = tmp_path / "foreign.jsonl"
+    foreign.write_text('{"sweep": "x", "verdict": "pass"}\n', encoding="utf-8")
+    assert cli.main(["decisions", "import", str(foreign), "--reports", str(store)]) == cli.EXIT_USAGE
+    assert "foreign.jsonl:1" in capsys.readouterr().out
+    assert cli.main(["decisions", "import", str(tmp_path / "nope.jsonl"), "--reports", str(store)]) == 2
+
+
+def test_a_run_records_the_package_it_installs(tmp_path: Path) -> None:
+    from harness.config.scenario import load_scenarios
+    from harness.run import package_build
+    from tests.fakes.hap_build import HapSpec, build_hap
+
+    hap = build_hap(HapSpec(), tmp_path)
+    (tmp_path / "app.yaml").write_text(
+        f"id: hm\nname: 鸿蒙应用\nplatform: harmony\nentry: {hap.name}\nhosts:\n  api.hm.test: [127.0.0.1]\n",
+        encoding="utf-8")
+    (scenario,) = load_scenarios([tmp_path / "app.yaml"])
+    found = package_build(scenario)
+    assert found is not None
+    assert found.name == "com.fingertip.harmony" and found.sha256 == hashlib.sha256(hap.read_bytes()).hexdigest()
+    hap.write_bytes(hap.read_bytes() + b"\0")  # another build of the file: hashed again
+    assert package_build(scenario).sha256 == hashlib.sha256(hap.read_bytes()).hexdigest()  # type: ignore[union-attr]
