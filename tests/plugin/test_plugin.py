@@ -161,3 +161,20 @@ def test_xdist_keeps_each_device_on_one_worker(project: pytest.Pytester, DIST: t
         worker_of.setdefault(cell.split("@")[1], set()).add(pid)
     assert all(len(pids) == 1 for pids in worker_of.values())
     assert len(json.loads((project.path / "out" / "latest" / "results.json").read_text())) == 4 * N_CHECKS
+
+
+def test_a_finished_sweep_carries_an_earlier_decision(project: pytest.Pytester) -> None:
+    """The sweep's own end (pytest_sessionfinish) writes the reports with the earlier sweep's decision."""
+    from harness import cli
+
+    out = project.path / "out"
+    first, second = out / "20261120-020000-aaaa", out / "20261121-020000-bbbb"
+    project.runpytest("scenarios/bad.yaml", "--ft-out", "out", "--ft-sweep-dir", str(first))
+    assert cli.main(["decide", str(first), "bad", "web-a", "14(4)", "--verdict", "pass", "--by", "张三"]) == 0
+    project.runpytest("scenarios/bad.yaml", "--ft-out", "out", "--ft-sweep-dir", str(second))
+    records = json.loads((second / "results.json").read_text(encoding="utf-8"))
+    decided = {(r["device"], r["article"]): r for r in records if r["decision"]}
+    assert list(decided) == [("web-a", "14(4)")]  # the same app on another device is asked again
+    record = decided[("web-a", "14(4)")]
+    assert record["verdict"] == "review" and record["final_verdict"] == "pass"
+    assert record["decision"]["by"] == "张三" and record["decision"]["carried_from"] == first.name
