@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from harness.config.yamlsrc import beside_config, load_yaml, safe_id, validate
 from harness.errors import ConfigError
@@ -60,14 +60,31 @@ Recorder = Literal["auto", "screenrecord", "scrcpy"]
 """Android screen recording: `auto` uses scrcpy when installed, else chained `screenrecord`."""
 
 
-def host_port(value: str | None) -> str | None:
-    """`host:port` of a remote server (adb, hdc); IPv6 hosts in brackets."""
-    if value is None:
-        return None
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"{value!r} is not host:port (e.g. 192.168.1.20:5037)")
-    return value
+class ServerAddress(_Strict):
+    """`host:port` of an adb or hdc server, parsed once: the host without brackets, the port a number."""
+
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        host, sep, port = value.rpartition(":")
+        bracketed = host.startswith("[") and host.endswith("]")
+        host = host[1:-1] if bracketed else host
+        if not sep or not host or not port.isdigit() or (":" in host and not bracketed):
+            raise ValueError(f"{value!r} is not host:port (e.g. 192.168.1.20:5037, [fd00::20]:5037)")
+        return {"host": host, "port": int(port)}
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def is_local(self) -> bool:
+        """On this machine: `adb reverse` / `adb forward` end here."""
+        return self.host in ("127.0.0.1", "localhost", "::1")
 
 
 class DeviceSpecBase(_Strict):
@@ -92,34 +109,48 @@ class WebDeviceSpec(DeviceSpecBase):
     """False draws into a private Xvfb display so the screen can be recorded as real video."""
 
 
-class AndroidDeviceSpec(DeviceSpecBase):
-    """A real Android phone or an already running emulator, by adb serial."""
+class AdbDeviceSpec(DeviceSpecBase):
+    """What every adb-driven entry has: where its adb server is, Appium, recording, Frida."""
 
-    kind: Literal["android"] = "android"
-    serial: str
-    adb_server: str | None = None
-    """`host:port` of a remote adb server; None uses the local one."""
+    adb_server: ServerAddress | None = None
+    """`host:port` of the adb server (IPv6 in brackets); None: the local one on 127.0.0.1:5037."""
     appium: str = "local"
     """`local`: the harness starts its own Appium 3 (UiAutomator2 driver); otherwise a running server's URL."""
     recorder: Recorder = "auto"
     frida: FridaSpec = Field(default_factory=FridaSpec)
 
-    @field_validator("adb_server")
-    @classmethod
-    def _host_port(cls, value: str | None) -> str | None:
-        return host_port(value)
+    @property
+    def adb_address(self) -> ServerAddress:
+        return self.adb_server or ServerAddress(host="127.0.0.1", port=5037)
+
+    @property
+    def remote_adb_host(self) -> str | None:
+        """The adb server's host when it is another machine: `adb reverse` / `adb forward` end there."""
+        return None if self.adb_server is None or self.adb_server.is_local else self.adb_server.host
 
 
-class AvdDeviceSpec(DeviceSpecBase):
-    """An Android Virtual Device the harness boots headless and stops again."""
+class AndroidDeviceSpec(AdbDeviceSpec):
+    """A real Android phone or an already running emulator, by adb serial."""
+
+    kind: Literal["android"] = "android"
+    serial: str
+
+
+class AvdDeviceSpec(AdbDeviceSpec):
+    """An Android Virtual Device the harness boots headless and stops again (on this machine: its adb server,
+    if named, must be a local one)."""
 
     kind: Literal["avd"] = "avd"
     avd: str
     wipe: bool = True
     """Boot with wiped user data; False boots the AVD's snapshot without saving over it."""
-    appium: str = "local"
-    recorder: Recorder = "auto"
-    frida: FridaSpec = Field(default_factory=FridaSpec)
+
+    @field_validator("adb_server")
+    @classmethod
+    def _local(cls, value: ServerAddress | None) -> ServerAddress | None:
+        if value is not None and not value.is_local:
+            raise ValueError("an AVD the harness boots runs on this machine: its adb server must be local")
+        return value
 
 
 class HarmonyDeviceSpec(DeviceSpecBase):
@@ -128,8 +159,8 @@ class HarmonyDeviceSpec(DeviceSpecBase):
     kind: Literal["harmony"] = "harmony"
     target: str
     """hdc connect key: a USB serial, or `127.0.0.1:5555` for a DevEco emulator."""
-    hdc_server: str | None = None
-    """`host:port` of a remote hdc server (`hdc -s`); None uses the local one."""
+    hdc_server: ServerAddress | None = None
+    """`host:port` of a remote hdc server (`hdc -s`, IPv6 in brackets); None uses the local one."""
     emulator: str | None = None
     """Name of a DevEco emulator instance the harness may start and stop."""
     proxy: Literal["none", "wifi", "app"] = "none"
@@ -139,11 +170,6 @@ class HarmonyDeviceSpec(DeviceSpecBase):
     proxy_port: Annotated[int, Field(ge=1, le=65535)] = 8888
     frame_interval_s: Annotated[float, Field(ge=0.2, le=10)] = 1.0
     """Screen recording takes a screenshot this often (HarmonyOS has no screen recorder hdc can drive)."""
-
-    @field_validator("hdc_server")
-    @classmethod
-    def _host_port(cls, value: str | None) -> str | None:
-        return host_port(value)
 
 
 DeviceSpec = WebDeviceSpec | AndroidDeviceSpec | AvdDeviceSpec | HarmonyDeviceSpec

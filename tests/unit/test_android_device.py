@@ -19,7 +19,7 @@ import adbutils
 import pytest
 
 from harness import tools
-from harness.config.farm import AndroidDeviceSpec
+from harness.config.farm import AdbDeviceSpec, AndroidDeviceSpec
 from harness.config.scenario import load_scenario
 from harness.devices.android import device as android_module
 from harness.devices.android.avd import EmulatorConsole, console_port
@@ -533,7 +533,7 @@ def test_a_remote_adb_server_sets_no_proxy_and_says_why(
         monkeypatch: pytest.MonkeyPatch) -> None:
     fake, apps, server = farm
     # `adb reverse` would end on 10.1.2.3, where no capture proxy listens: no route, no traffic judged
-    monkeypatch.setattr(android_module, "remote_adb_host", lambda spec: "10.1.2.3")
+    monkeypatch.setattr(AdbDeviceSpec, "remote_adb_host", property(lambda spec: "10.1.2.3"))
     device = opened(server, tmp_path)
     info = device.launch(run_setup(tmp_path, apk))
     assert not info.capture and "10.1.2.3" in info.capture_note

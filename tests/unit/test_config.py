@@ -106,6 +106,22 @@ def test_farm_with_every_kind(tmp_path: Path) -> None:
     assert farm.device("mi13").serial == "8c1f2a3b"  # type: ignore[union-attr]
 
 
+def test_server_addresses_are_parsed_once_ipv6_in_brackets(tmp_path: Path) -> None:
+    from harness.devices.android.device import adb_client
+    from harness.devices.harmony.hdc import server_args
+
+    text = FARM.replace("10.1.2.3:5037", "'[fd00::20]:5037'") + "    hdc_server: '[::1]:8710'\n"
+    farm = load_farm(write(tmp_path, "farm.yaml", text))
+    mi13, emu = farm.device("mi13"), farm.device("harmony-emu")
+    assert (mi13.adb_server.host, mi13.adb_server.port) == ("fd00::20", 5037)  # type: ignore[union-attr]
+    assert mi13.remote_adb_host == "fd00::20"  # type: ignore[union-attr]
+    client = adb_client(mi13)  # type: ignore[arg-type]
+    assert (client.host, client.port) == ("fd00::20", 5037)  # adbutils gets the host without brackets
+    assert server_args(emu.hdc_server) == ["-s", "[::1]:8710"]  # type: ignore[union-attr]
+    assert emu.hdc_server.is_local  # type: ignore[union-attr]
+    assert farm.device("avd34").remote_adb_host is None  # type: ignore[union-attr]
+
+
 def test_frida_settings_on_android_entries(tmp_path: Path) -> None:
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "frida-server").write_bytes(b"\x7fELF")
@@ -122,6 +138,10 @@ def test_frida_settings_on_android_entries(tmp_path: Path) -> None:
     (FARM.replace("    adb_server: 10.1.2.3:5037\n", "    frida: {families: [gps]}\n"), 7, "frida.families.0"),
     (FARM.replace("    adb_server: 10.1.2.3:5037\n", "    frida: {server: nope/frida-server}\n"), 7, "does not exist"),
     (FARM.replace("kind: avd", "kind: iphone"), 9, "not one of"),
+    (FARM.replace("10.1.2.3:5037", "fd00::20:5037"), 7, "not host:port"),
+    (FARM.replace("10.1.2.3:5037", "10.1.2.3"), 7, "not host:port"),
+    (FARM.replace("10.1.2.3:5037", "10.1.2.3:70000"), 7, "adb_server.port"),
+    (FARM.replace("avd: Pixel_7_API_34", "avd: Pixel_7_API_34\n    adb_server: 10.1.2.3:5037"), 11, "local"),
     (FARM.replace("    serial: 8c1f2a3b\n", ""), 4, "serial"),
     (FARM.replace("id: avd34", "id: web-phone"), 8, "repeats line 2"),
     (FARM + "extra: 1\n", 14, "unknown top-level key"),

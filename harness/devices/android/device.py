@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import adbutils
 
-from harness.config.farm import AndroidDeviceSpec, AvdDeviceSpec
+from harness.config.farm import AdbDeviceSpec, AndroidDeviceSpec, AvdDeviceSpec
 from harness.devices.android import output as out
 from harness.devices.android.avd import AvdEmulator, EmulatorConsole, console_port
 from harness.devices.android.record import ScrcpyRecorder, ScreenrecordChain
@@ -52,21 +52,8 @@ DANGEROUS = ("android.permission.ACCESS_FINE_LOCATION", "android.permission.ACCE
 """Runtime permissions granted after `pm clear`, so the walk reaches what they guard."""
 
 
-def remote_adb_host(spec: AndroidDeviceSpec | AvdDeviceSpec) -> str | None:
-    """The adb server's host when it is another machine: `adb reverse` / `adb forward` end there, not here."""
-    server = getattr(spec, "adb_server", None)
-    if not server:
-        return None
-    host = server.rpartition(":")[0].strip("[]")
-    return None if host in ("127.0.0.1", "localhost", "::1") else host
-
-
-def adb_client(spec: AndroidDeviceSpec | AvdDeviceSpec) -> adbutils.AdbClient:
-    server = getattr(spec, "adb_server", None)
-    if server:
-        host, _, port = server.rpartition(":")
-        return adbutils.AdbClient(host=host.strip("[]"), port=int(port))
-    return adbutils.AdbClient(host="127.0.0.1", port=5037)
+def adb_client(spec: AdbDeviceSpec) -> adbutils.AdbClient:
+    return adbutils.AdbClient(host=spec.adb_address.host, port=spec.adb_address.port)
 
 
 def ca_notes(api: int, facts: PackageFacts) -> list[str]:
@@ -187,9 +174,9 @@ class AndroidDevice:
     def start_recording(self, path: Path) -> None:
         use_scrcpy = self.spec.recorder == "scrcpy" or (self.spec.recorder == "auto" and _scrcpy_installed())
         if use_scrcpy:
-            server = getattr(self.spec, "adb_server", None)
-            where = (server.rpartition(":")[0], int(server.rpartition(":")[2])) if server else None
-            self._recorder = ScrcpyRecorder(self.serial, self.id, self.size, where, remote_adb_host(self.spec))
+            server = self.spec.adb_server
+            where = (server.host, server.port) if server else None
+            self._recorder = ScrcpyRecorder(self.serial, self.id, self.size, where, self.spec.remote_adb_host)
         else:
             self._recorder = ScreenrecordChain(self.adb, self.id, self.size)
         self._recorder.start(path)
@@ -284,7 +271,7 @@ class AndroidDevice:
     def _route(self, proxy_url: str) -> tuple[bool, str]:
         """The system proxy through `adb reverse`; refused (no capture, saying why) when the reverse port
         would end on a remote adb server's host."""
-        host = remote_adb_host(self.spec)
+        host = self.spec.remote_adb_host
         if host is not None:
             return False, REMOTE_PROXY_NOTE.format(host=host)
         port = urlsplit(proxy_url).port
@@ -332,7 +319,7 @@ class AndroidDevice:
         notes: list[str] = []
         location = setup.scenario.canaries.location
         port = console_port(self.serial)
-        if port is not None and not getattr(self.spec, "adb_server", None):
+        if port is not None and self.spec.remote_adb_host is None:  # the console listens on the adb host
             EmulatorConsole(port).geo_fix(location.latitude, location.longitude)
             notes.append("模拟定位：emulator console geo fix")
         elif self._driver is not None:
@@ -373,7 +360,7 @@ class AndroidDevice:
 
         if self._frida_server is None and not self._frida_problem:
             server = FridaServer(self.adb, self.id, frida_spec.server, port=frida_spec.port,
-                                 host=remote_adb_host(self.spec) or "127.0.0.1", journal=self.journal)
+                                 host=self.spec.remote_adb_host or "127.0.0.1", journal=self.journal)
             try:
                 server.start()
                 self._frida_server = server
@@ -475,11 +462,9 @@ class AndroidDevice:
         options.disable_window_animation = True
         options.system_port = tools.free_port()  # one UiAutomator2 server port per device
         options.set_capability("appium:autoLaunch", False)
-        server = getattr(self.spec, "adb_server", None)
-        if server:
-            host, _, port = server.rpartition(":")
-            options.set_capability("appium:remoteAdbHost", host)
-            options.set_capability("appium:adbPort", int(port))
+        if self.spec.adb_server is not None:
+            options.set_capability("appium:remoteAdbHost", self.spec.adb_server.host)
+            options.set_capability("appium:adbPort", self.spec.adb_server.port)
         url = self._appium.url if self._appium else self.spec.appium
         try:
             self._driver = webdriver.Remote(url, options=options)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Self
 
 from harness import tools
+from harness.config.farm import ServerAddress
 from harness.devices.common.boot import BOOT_TIMEOUT_S, wait_for_boot
 from harness.devices.harmony.hdc import Hdc, list_targets
 from harness.errors import BackendUnavailable, DeviceError
@@ -19,7 +20,7 @@ class DevEcoEmulator:
     """A DevEco HarmonyOS emulator by instance name (`Emulator -hvd NAME`), waited for on hdc
     (`bootevent.boot.completed`) and stopped again — only when the harness started it."""
 
-    def __init__(self, device_id: str, name: str, target: str, server: str | None, log_path: Path,
+    def __init__(self, device_id: str, name: str, target: str, server: ServerAddress | None, log_path: Path,
                  boot_timeout: float = BOOT_TIMEOUT_S) -> None:
         self.device_id = device_id
         self.name = name

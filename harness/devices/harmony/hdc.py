@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import tools
+from harness.config.farm import ServerAddress
 from harness.devices.harmony import output as out
 from harness.errors import BackendUnavailable, DeviceError
 
@@ -23,11 +24,11 @@ def hdc_binary(device_id: str) -> str:
     return tool.path
 
 
-def server_args(server: str | None) -> list[str]:
-    return ["-s", server] if server else []
+def server_args(server: ServerAddress | None) -> list[str]:
+    return ["-s", str(server)] if server else []
 
 
-def list_targets(device_id: str, server: str | None = None, timeout: float = 30) -> dict[str, str]:
+def list_targets(device_id: str, server: ServerAddress | None = None, timeout: float = 30) -> dict[str, str]:
     result = _run([hdc_binary(device_id), *server_args(server), "list", "targets", "-v"], device_id, timeout)
     return out.parse_targets(result)
 
@@ -49,7 +50,7 @@ def _run(argv: list[str], device_id: str, timeout: float) -> str:
 class Hdc:
     device_id: str
     target: str
-    server: str | None = None
+    server: ServerAddress | None = None
     timeout: float = 60.0
 
     def run(self, *args: str, timeout: float | None = None) -> str:
