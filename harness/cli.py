@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import secrets
 import sys
@@ -333,6 +334,21 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from harness.reports.review_server import ReviewServer
+
+    try:
+        sweep_dir = sweep_folder(args.reports, args.sweep)
+    except ConfigError as e:
+        console.print(f"[red]review[/red] {e}")
+        return EXIT_USAGE
+    with ReviewServer(sweep_dir, args.port) as server:
+        console.print(f"审核页面（仅本机，令牌仅本次有效）：{server.url}\nCtrl-C 结束。", soft_wrap=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="fingertip", description="指尖 Fingertip: 政务移动应用技术检测")
     verbs = root.add_subparsers(dest="verb", required=True)
@@ -391,6 +407,11 @@ def parser() -> argparse.ArgumentParser:
                         help="allow deciding a cell whose machine verdict is not review (shown as an override)")
     decide.add_argument("--reports", default="reports", help="the reports folder SWEEP is looked up in")
     decide.set_defaults(func=cmd_decide)
+    review = verbs.add_parser("review", help="serve a sweep's report on 127.0.0.1 to decide review cells in it")
+    review.add_argument("sweep", nargs="?", default="latest", help="a sweep folder or its name under --reports")
+    review.add_argument("--reports", default="reports")
+    review.add_argument("--port", type=int, default=0, help="default: a free port")
+    review.set_defaults(func=cmd_review)
     decisions = verbs.add_parser("decisions", help="export / import a reports folder's reviewer decisions")
     moves = decisions.add_subparsers(dest="action", required=True)
     export = moves.add_parser("export", help="every decision of the reports folder, as JSON lines")
