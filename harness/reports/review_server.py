@@ -106,9 +106,10 @@ class ReviewServer:
 
     def decide(self, asked: dict[str, Any]) -> dict[str, Any]:
         """A decision posted by a run page, checked like `fingertip decide` (never an override from the browser)."""
-        fields = {k: asked.get(k) for k in ("app", "device", "article", "verdict", "by", "note")}
+        fields = {k: asked.get(k, "") for k in ("app", "device", "article", "verdict", "by", "note")}
         if not all(isinstance(v, str) for v in fields.values()):
             raise ConfigError(self.sweep_dir, None, "app, device, article, verdict, by and note are strings")
+        fields = {k: str(v) for k, v in fields.items()}
         with self._lock:
             decision = new_decision(self.sweep_dir, gather(self.sweep_dir), fields["app"], fields["device"],
                                     fields["article"], fields["verdict"], fields["by"], fields["note"],

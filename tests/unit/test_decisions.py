@@ -15,6 +15,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,7 +175,12 @@ def test_append_is_one_write_of_a_whole_line(tmp_path: Path, data: Path, monkeyp
     writes: list[bytes] = []
     synced: list[int] = []
     real_write = os.write
-    monkeypatch.setattr(os, "write", lambda fd, b: writes.append(bytes(b)) or real_write(fd, b))
+
+    def write(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
     target = tmp_path / "store.jsonl"
     append_decision(target, decision)
@@ -354,12 +360,14 @@ def test_a_decision_made_on_other_evidence_of_the_same_sweep_is_not_applied(tmp_
 
 
 def test_digest_ignores_only_what_names_the_run() -> None:
-    record = {"summary": "位置上传 3 次", "details": {"location_uploads": 3, "canary_text": "金丝雀ab12"},
-              "evidence": [{"kind": "flow", "ref": "uuid-1", "t": 2.0, "note": "POST /api/checkin 金丝雀ab12"},
-                           {"kind": "screen", "ref": "sig-1", "t": 3.0}]}
-    rerun = {"summary": "位置上传 3 次", "details": {"location_uploads": 3, "canary_text": "金丝雀cd34"},
-             "evidence": [{"kind": "flow", "ref": "uuid-2", "t": 2.5, "note": "POST /api/checkin 金丝雀cd34"},
-                          {"kind": "screen", "ref": "sig-1", "t": 3.4}]}
+    record: dict[str, Any] = {
+        "summary": "位置上传 3 次", "details": {"location_uploads": 3, "canary_text": "金丝雀ab12"},
+        "evidence": [{"kind": "flow", "ref": "uuid-1", "t": 2.0, "note": "POST /api/checkin 金丝雀ab12"},
+                     {"kind": "screen", "ref": "sig-1", "t": 3.0}]}
+    rerun: dict[str, Any] = {
+        "summary": "位置上传 3 次", "details": {"location_uploads": 3, "canary_text": "金丝雀cd34"},
+        "evidence": [{"kind": "flow", "ref": "uuid-2", "t": 2.5, "note": "POST /api/checkin 金丝雀cd34"},
+                     {"kind": "screen", "ref": "sig-1", "t": 3.4}]}
     assert evidence_digest(record) == evidence_digest(rerun)
     for changed in ({**rerun, "summary": "位置上传 4 次"},
                     {**rerun, "details": {"location_uploads": 4, "canary_text": "x"}},
