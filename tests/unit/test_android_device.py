@@ -28,7 +28,7 @@ from harness.devices.android.record import ScreenrecordChain
 from harness.devices.common.journal import Journal
 from harness.devices.health import health
 from harness.devices.protocol import CRASHES_FILE, RunSetup
-from harness.errors import AppIncompatible, DeviceError
+from harness.errors import AppIncompatible, DeviceError, UiError
 from tests.fakes.adb_server import FakeAdbServer, FakeAndroid
 from tests.fakes.android_phone import PhoneApps, recorded
 from tests.fakes.apk_build import ApkSpec, build_apk
@@ -539,6 +539,25 @@ def test_a_remote_adb_server_sets_no_proxy_and_says_why(
     assert not info.capture and "10.1.2.3" in info.capture_note
     assert fake.reverses == {} and apps.settings["http_proxy"] == "null"
     device.finish()
+    device.__exit__()
+
+
+def test_without_a_run_there_is_no_app_to_return_to(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    """The shared run state: home() before a launch or after finish() is the explorer's (UiError), not a device
+    fault, and the canary photo planted for the run is gone with it."""
+    fake, _, server = farm
+    device = opened(server, tmp_path)
+    with pytest.raises(UiError, match="no app is running"):
+        device.home()
+    device.launch(run_setup(tmp_path, apk))
+    planted = device.current_run().files
+    assert planted and device.alive()
+    device.home()
+    device.finish()
+    assert f"rm -f {planted[0]}" in fake.commands and not device.alive()
+    with pytest.raises(UiError):
+        device.home()
     device.__exit__()
 
 

@@ -25,9 +25,10 @@ from harness.devices.android.record import ScrcpyRecorder, ScreenrecordChain
 from harness.devices.common.appium_server import LocalAppium
 from harness.devices.common.crash import utc_offset, write_crashes
 from harness.devices.common.journal import Journal
+from harness.devices.common.shell_device import ShellDevice, ShellRun
 from harness.devices.common.webdriver_faults import classified
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
-from harness.errors import AppIncompatible, DeviceError, UiError
+from harness.errors import AppIncompatible, DeviceError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
 from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
@@ -68,7 +69,9 @@ def ca_notes(api: int, facts: PackageFacts) -> list[str]:
     return notes
 
 
-class AndroidDevice:
+class AndroidDevice(ShellDevice):
+    PICKERS = PICKERS
+
     def __init__(self, spec: AndroidDeviceSpec | AvdDeviceSpec, work_dir: Path,
                  client: adbutils.AdbClient | None = None) -> None:
         self.spec = spec
@@ -88,7 +91,7 @@ class AndroidDevice:
         self._frida_problem = ""
         self._hooks: Any = None
         self._installed: set[str] = set()
-        self._run: dict[str, Any] = {}
+        self._run: ShellRun | None = None
 
     @property
     def id(self) -> str:
@@ -194,7 +197,7 @@ class AndroidDevice:
             raise DeviceError(self.id, f"{apk.name} has no launcher activity (MAIN/LAUNCHER)")
         self._install(apk, facts)
         package = facts.package
-        self._run = {"package": package, "setup": setup, "photo": None, "since": self._device_clock()}
+        self._run = ShellRun(app=package, setup=setup, since=self._device_clock())
         notes = ca_notes(self.api, facts)
         self._sh(["am", "force-stop", package])
         self._sh(["pm", "clear", package])
@@ -207,7 +210,7 @@ class AndroidDevice:
         notes += self._plant_canaries(setup)
         notes += self._start_hooks(setup, package)
         component = f"{package}/{facts.launcher}"
-        self._run["component"] = component
+        self._run.entry = component
         started = time.time()
         output, _ = self._sh2(["am", "start", "-W", "-n", component])
         launched = out.parse_am_start(output)
@@ -334,7 +337,7 @@ class AndroidDevice:
         except adbutils.AdbError as e:
             raise DeviceError(self.id, f"push the canary photo to {remote}: {e}") from e
         self.journal.set("files", [remote])
-        self._run["photo"] = remote
+        self.current_run().files.append(remote)
         self._scan(remote)
         ca = "/sdcard/Download/fingertip-ca.crt"
         with contextlib.suppress(adbutils.AdbError):
@@ -379,26 +382,25 @@ class AndroidDevice:
         return [f"Frida {frida_spec.families}：进程启动前注入"]
 
     # ── end of a run ───────────────────────────────────────────────────────────────────────
-    def finish(self) -> None:
-        run, self._run = self._run, {}
-        if not run or self.adb is None:
-            return
-        hooks, self._hooks = self._hooks, None
-        try:
-            if hooks is not None:  # flushed and detached first: a force-stopped process loses its queue
-                hooks.close()
-            self._sh(["am", "force-stop", run["package"]])
-            self._collect_logs(run)
-        finally:
-            self._unroute()
-            if run.get("photo"):
-                self._sh(["rm", "-f", run["photo"]])
-                self._scan(run["photo"])
-                self.journal.drop("files")
+    # (finish(): ShellDevice, in this order)
+    def _connected(self) -> bool:
+        return self.adb is not None
 
-    def _collect_logs(self, run: dict[str, Any]) -> None:
-        setup: RunSetup = run["setup"]
-        package, since = run["package"], run["since"]
+    def _before_stop(self, run: ShellRun) -> None:
+        hooks, self._hooks = self._hooks, None
+        if hooks is not None:  # flushed and detached first: a force-stopped process loses its queue
+            hooks.close()
+
+    def _stop_app(self, app: str) -> None:
+        self._sh(["am", "force-stop", app])
+
+    def _remove_file(self, remote: str) -> None:
+        self._sh(["rm", "-f", remote])
+        self._scan(remote)
+
+    def _collect_logs(self, run: ShellRun) -> None:
+        setup = run.setup
+        package, since = run.app, run.since
         offset = time.time() - self._device_clock()  # device clock → run clock
         log = self._sh(f"logcat -d -v threadtime -v epoch -b main,system,crash -t {since:.3f}", timeout=120)
         (setup.run_dir / "logcat.txt").write_text(log[-LOGCAT_LIMIT:], encoding="utf-8")
@@ -409,12 +411,9 @@ class AndroidDevice:
                                            since, zone)
         write_crashes(setup.run_dir / CRASHES_FILE, crashes, offset)
 
-    def alive(self) -> bool:
-        package = self._run.get("package")
-        if not package or self.adb is None:
-            return False
+    def _running(self, app: str) -> bool:
         try:
-            return int(self.adb.shell2(["pidof", package]).returncode) == 0
+            return int(self.adb.shell2(["pidof", app]).returncode) == 0
         except adbutils.AdbError:
             return False
 
@@ -434,7 +433,7 @@ class AndroidDevice:
         return classified(self.id, what, self.healthy)
 
     def metrics(self) -> dict[str, float]:
-        package = self._run.get("package")
+        package = self._run.app if self._run is not None else None
         if not package:
             return {}
         pss = out.meminfo_pss_kb(self._sh(["dumpsys", "meminfo", package]))
@@ -515,26 +514,11 @@ class AndroidDevice:
         with contextlib.suppress(Exception):
             self._driver.hide_keyboard()
 
-    def choose_file(self, node: UiNode, path: Path) -> None:
-        """Open the app's picker and choose the canary photo planted in the gallery."""
-        self.tap(node)
-        self.settle(5)
-        picker = self.screen()
-        if not picker.key.startswith(PICKERS):
-            raise UiError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
-        name = Path(str(self._run.get("photo") or path)).name
-        wanted = [n for n in picker.nodes if name in n.label or name in n.hint]
-        if not wanted:
-            raise UiError(self.id, f"the picker {picker.key} does not show {name}")
-        self.tap(wanted[0])
-
     def back(self) -> None:
         self._driver.back()
 
-    def home(self) -> None:
-        component = self._run.get("component")
-        if not component:
-            raise UiError(self.id, "no app is running")
+    def _start_entry(self, run: ShellRun) -> None:
+        component = run.entry
         # NEW_TASK | CLEAR_TASK: the launcher activity on top of an emptied task.
         output, _ = self._sh2(["am", "start", "-W", "-f", "0x10008000", "-n", component])
         if not out.parse_am_start(output).ok:

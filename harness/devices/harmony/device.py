@@ -25,12 +25,13 @@ from PIL import Image
 from harness.config.farm import HarmonyDeviceSpec
 from harness.devices.common.crash import utc_offset, write_crashes
 from harness.devices.common.journal import Journal
+from harness.devices.common.shell_device import ShellDevice, ShellRun
 from harness.devices.harmony import output as out
 from harness.devices.harmony.deveco import DevEcoEmulator
 from harness.devices.harmony.hdc import Hdc, list_targets
 from harness.devices.harmony.record import SnapshotRecorder
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
-from harness.errors import AppIncompatible, DeviceError, HostError, UiError
+from harness.errors import AppIncompatible, DeviceError, HostError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
 from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
@@ -47,7 +48,9 @@ PROXY_NOTES = {
 }
 
 
-class HarmonyDevice:
+class HarmonyDevice(ShellDevice):
+    PICKERS = PICKERS
+
     def __init__(self, spec: HarmonyDeviceSpec, work_dir: Path) -> None:
         self.spec = spec
         self.work_dir = work_dir
@@ -58,7 +61,7 @@ class HarmonyDevice:
         self._stack = contextlib.ExitStack()
         self._recorder: SnapshotRecorder | None = None
         self._installed: set[str] = set()
-        self._run: dict[str, Any] = {}
+        self._run: ShellRun | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix=f"fingertip-{spec.id}-"))
 
     @property
@@ -137,8 +140,7 @@ class HarmonyDevice:
             str(facts.extra.get("module", "")), facts.launcher or "")
         if not ability:
             raise DeviceError(self.id, f"{package.name}: no main ability in bm dump or module.json")
-        self._run = {"bundle": bundle, "setup": setup, "ability": ability, "module": module,
-                     "since": self._device_clock(), "files": []}
+        self._run = ShellRun(app=bundle, setup=setup, since=self._device_clock(), entry=ability, module=module)
         self.hdc.shell(f"aa force-stop {bundle}")
         self.hdc.shell(f"bm clean -n {bundle} -d")
         notes = [NO_FRIDA, "位置金丝雀：HarmonyOS 无可由 hdc 设置的模拟定位，位置上报依据应用自身数据判断"]
@@ -214,30 +216,23 @@ class HarmonyDevice:
         remote = f"{REMOTE}/fingertip-canary-{self.id}.jpg"
         self.hdc.send(setup.canary_photo, remote)
         self.journal.set("files", [remote])
-        self._run["files"].append(remote)
+        self.current_run().files.append(remote)
         output = self.hdc.shell(f"mediatool send {remote}")
         if "fail" in output.lower() or "not found" in output.lower():
             return [f"金丝雀照片未能加入图库（mediatool send：{output.strip()[:120]}）"]
         return ["金丝雀照片已加入图库（mediatool send）"]
 
     # ── end of a run ───────────────────────────────────────────────────────────────────────
-    def finish(self) -> None:
-        run, self._run = self._run, {}
-        if not run:
-            return
-        try:
-            self.hdc.shell(f"aa force-stop {run['bundle']}")
-            self._collect_logs(run)
-        finally:
-            self._unroute()
-            for remote in run["files"]:
-                with contextlib.suppress(DeviceError):
-                    self.hdc.shell(f"rm -f {remote}")
-            self.journal.drop("files")
+    # (finish(): ShellDevice, in this order)
+    def _stop_app(self, app: str) -> None:
+        self.hdc.shell(f"aa force-stop {shlex.quote(app)}")
 
-    def _collect_logs(self, run: dict[str, Any]) -> None:
-        setup: RunSetup = run["setup"]
-        bundle, since = run["bundle"], run["since"]
+    def _remove_file(self, remote: str) -> None:
+        self.hdc.shell(f"rm -f {shlex.quote(remote)}")
+
+    def _collect_logs(self, run: ShellRun) -> None:
+        setup = run.setup
+        bundle, since = run.app, run.since
         offset = time.time() - self._device_clock()
         hilog = self.hdc.shell("hilog -x", timeout=120)
         (setup.run_dir / "hilog.txt").write_text(hilog[-HILOG_LIMIT:], encoding="utf-8")
@@ -251,14 +246,8 @@ class HarmonyDevice:
                 crashes.append(crash)
         write_crashes(setup.run_dir / CRASHES_FILE, sorted(crashes, key=lambda c: c.t or 0), offset)
 
-    def alive(self) -> bool:
-        bundle = self._run.get("bundle")
-        if not bundle:
-            return False
-        try:
-            return bool(self.hdc.shell(f"pidof {bundle}").strip())
-        except DeviceError:
-            return False
+    def _running(self, app: str) -> bool:
+        return bool(self.hdc.shell(f"pidof {shlex.quote(app)}").strip())
 
     def healthy(self) -> bool:
         try:
@@ -323,26 +312,15 @@ class HarmonyDevice:
         x, y = self._centre(node)
         self.hdc.shell(f"uitest uiInput inputText {x} {y} {shlex.quote(text)}")
 
-    def choose_file(self, node: UiNode, path: Path) -> None:
-        """Open the app's picker and choose the canary photo added to the gallery."""
-        self.tap(node)
-        self.settle(5)
-        picker = self.screen()
-        if not picker.key.startswith(PICKERS):
-            raise UiError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
-        wanted = [n for n in picker.nodes if "fingertip-canary" in n.label or "fingertip-canary" in n.hint]
-        if not wanted:
-            raise UiError(self.id, f"the picker {picker.key} does not show the canary photo")
-        self.tap(wanted[0])
+    def _photo_name(self, path: Path) -> str:
+        return "fingertip-canary"  # the gallery shows a title, not always the file name
 
     def back(self) -> None:
         self.hdc.shell("uitest uiInput keyEvent Back")
 
-    def home(self) -> None:
-        bundle, ability, module = (self._run.get(k) for k in ("bundle", "ability", "module"))
-        if not bundle:
-            raise UiError(self.id, "no app is running")
-        self.hdc.shell(f"aa force-stop {bundle}")
+    def _start_entry(self, run: ShellRun) -> None:
+        bundle, ability, module = run.app, run.entry, run.module
+        self.hdc.shell(f"aa force-stop {shlex.quote(bundle)}")
         output = self.hdc.shell(f"aa start -a {ability} -b {bundle}" + (f" -m {module}" if module else ""))
         if "successfully" not in output:
             raise DeviceError(self.id, f"could not return to {bundle}/{ability}: {output.strip()[:200]}")
