@@ -1,6 +1,7 @@
 """An Android phone's programs for the fake adb server: pm, am, settings, dumpsys, logcat, date, wm,
-content, screenrecord. Each answers with outputs recorded from real devices (tests/data/android), so
-the harness's parsing meets what a phone prints; the state they change (installed packages, proxy
+content, screenrecord. Each answers with outputs transcribed from AOSP's sources in the formats real captures
+show (tests/data/android, see its README: none was captured on a device here), so the harness's parsing meets
+what a phone prints; the state they change (installed packages, proxy
 setting, running processes, files) is kept to assert on."""
 
 from __future__ import annotations

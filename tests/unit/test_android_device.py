@@ -1,7 +1,8 @@
 """The Android backend's device work through adbutils against a fake adb server speaking the real host
-protocol, with a phone answering in outputs recorded from real devices, and a real APK built here.
+protocol with a phone answering in outputs written from AOSP sources
+in the formats of real captures (none captured here), and a real APK built here.
 
-The UI half (Appium UiAutomator2) needs a device: its parsing is tested on recorded page sources
+The UI half (Appium UiAutomator2) needs a device: its parsing is tested on page sources in Appium's shape
 (test_android_output.py); here a stand-in driver object only takes the canary location."""
 
 from __future__ import annotations

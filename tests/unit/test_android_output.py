@@ -1,4 +1,5 @@
-"""Android's outputs, recorded from real devices (tests/data/android), parsed into data."""
+"""Android's outputs, written from AOSP sources in the formats of real captures (tests/data/android; real
+captures by others are read by test_device_outputs.py), parsed into data."""
 
 from __future__ import annotations
 

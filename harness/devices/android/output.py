@@ -1,7 +1,8 @@
 """Android's own outputs, parsed into data: pm install results, `am start -W`, dumpsys (activities,
 meminfo, dropbox), logcat crashes, getprop, wm size and UiAutomator hierarchies.
 
-Pure functions over text, tested on outputs recorded from real devices (tests/data/android).
+Pure functions over text, tested on outputs written from AOSP sources (tests/data/android) and on real captures
+published by others (../shared/device-outputs, tests/unit/test_device_outputs.py).
 """
 
 from __future__ import annotations
