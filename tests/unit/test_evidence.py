@@ -93,6 +93,18 @@ def test_unwrap_gzip_base64_and_url_encoding() -> None:
     ('{"password": "hunter22", "user": "u1"}', '{"password": "***", "user": "u1"}'),
     ("Authorization: Bearer abc.def.ghi", "Authorization: ***"),
     ("Cookie: SESSION=abc; theme=dark", "Cookie: ***"),
+    ("tel: +86 138 0013 8000", "tel: +86 138 **** 8000"),
+    ("mobile 138-0013-8000", "mobile 138-****-8000"),
+    ("m=+8613800138000", "m=+86138****8000"),
+    ("旧身份证 110105900101123。", "旧身份证 110105******123。"),
+    ("卡号 6222 0212 3456 7890 128", "卡号 6222 **** 0128"),
+    ("card=4111111111111111", "card=4111 **** 1111"),
+    ("联系 zhang.san@gov.example.cn", "联系 z***@gov.example.cn"),
+    ("x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcDEF_123 y", "x *** y"),
+    ('{"password": "correct horse battery", "u": 1}', '{"password": "***", "u": 1}'),
+    ('{"accessToken":"abc123","smsCode":"123456","sign":"ff00aa"}',
+     '{"accessToken":"***","smsCode":"***","sign":"***"}'),
+    ('{"appKey": "k-123456", "clientSecret": "s3cr3t!"}', '{"appKey": "***", "clientSecret": "***"}'),
 ])
 def test_redaction_masks_personal_data_and_secrets(raw: str, masked: str) -> None:
     assert redact(raw) == masked
@@ -101,6 +113,8 @@ def test_redaction_masks_personal_data_and_secrets(raw: str, masked: str) -> Non
 def test_redaction_leaves_coordinates_times_and_canaries_alone() -> None:
     text = "lat=30.2741506&lng=120.1551483&t=1795357273351&n=TS2026000001&c=指尖检测金丝雀a1b2c3&x=30274151"
     assert redact(text) == text
+    # a 16-digit number whose Luhn digit is wrong is an order number, not a card
+    assert redact("order=1234567890123456") == "order=1234567890123456"
 
 
 def test_hostile_bodies_are_cut_safely() -> None:
