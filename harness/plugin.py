@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from harness.capture.ca import remove_ca
 from harness.checks.base import ARTICLE_LABEL, Check
 from harness.config.farm import DeviceSpecBase, Farm, load_farm
 from harness.config.scenario import Scenario, load_scenario
@@ -173,6 +174,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(config, "workerinput"):
         return  # the controller writes the sweep's reports once every worker is done
     sweep_dir = config.stash[SWEEP_DIR_KEY]
+    remove_ca(sweep_dir)  # every run of the sweep is over: its capture CA key goes
     if (sweep_dir / "runs").is_dir():
         from harness.reports.sweep import write_reports
 

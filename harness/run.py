@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.capture.ca import ca_dir
 from harness.capture.complaint_gate import ComplaintGate
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
 from harness.config.scenario import Scenario
@@ -134,7 +135,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
     cell = cell_device or device.id
     paths = RunPaths.for_cell(sweep_dir, scenario.id, cell)
     paths.root.mkdir(parents=True, exist_ok=True)
-    confdir = sweep_dir / "capture-ca"
+    confdir = ca_dir(sweep_dir)  # outside reports/: the key is never in what reviewers receive
     described = device.describe()
     if cell != device.id:
         described = {**described, "ran_on": device.id}

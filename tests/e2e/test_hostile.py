@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.capture.ca import ca_folder
+
 pytestmark = pytest.mark.e2e
 
 NAMESPACE_SCRIPT = r"""
@@ -114,6 +116,12 @@ def test_nothing_left_the_namespace(sweep: Path) -> None:
                          check=True)
     # Not even an mDNS group join (IGMP): WebRTC's mDNS responder is off too
     assert not [line for line in out.stdout.splitlines() if line.strip()]
+
+
+def test_no_capture_ca_key_is_left_or_handed_to_reviewers(sweep: Path) -> None:
+    sweep_dir = (sweep / "reports" / "latest").resolve()
+    assert not ca_folder(sweep_dir).exists()
+    assert not [p for p in (sweep / "reports").rglob("*") if p.suffix in (".pem", ".p12", ".key")]
 
 
 def test_the_bombs_did_not_take_the_cell_down(sweep: Path) -> None:

@@ -557,6 +557,7 @@ def test_without_a_run_there_is_no_app_to_return_to(
     device.home()
     device.finish()
     assert f"rm -f {planted[0]}" in fake.commands and not device.alive()
+    assert "rm -f /sdcard/Download/fingertip-ca.crt" in fake.commands  # the capture CA leaves the phone too
     with pytest.raises(UiError):
         device.home()
     device.__exit__()

@@ -342,6 +342,8 @@ class AndroidDevice(ShellDevice):
         ca = "/sdcard/Download/fingertip-ca.crt"
         with contextlib.suppress(adbutils.AdbError):
             self.adb.sync.push(setup.ca_cert, ca)
+            self.current_run().files.append(ca)  # removed with the photo when the run ends
+            self.journal.set("files", list(self.current_run().files))
         return notes
 
     def _scan(self, remote: str) -> None:
