@@ -19,7 +19,7 @@ from rich.table import Table
 from harness.checks.base import ARTICLE_LABEL, ARTICLES
 from harness.config.farm import load_farm
 from harness.config.scenario import load_scenarios
-from harness.errors import ConfigError
+from harness.errors import ConfigError, FingertipError
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 VERDICT_STYLE = {"pass": "green", "fail": "red", "review": "yellow", "error": "magenta", "skip": "dim"}
@@ -224,6 +224,32 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return EXIT_OK if all(h.ok for h in found) else EXIT_ERRORS
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    from harness.devices.probe import probe
+
+    try:
+        farm = load_farm(args.farm)
+        spec = farm.device(args.device)
+    except ConfigError as e:
+        console.print(f"[red]配置错误[/red] {e}")
+        return EXIT_USAGE
+    except KeyError:
+        console.print(f"[red]no device {args.device!r} in {args.farm}[/red] (fingertip devices lists them)")
+        return EXIT_USAGE
+    try:
+        results = probe(spec, Path(args.record))
+    except FingertipError as e:
+        console.print(f"[red]{e}[/red]")
+        return EXIT_INFRA
+    table = Table(title=f"{spec.id} → {args.record}")
+    for column in ("file", "parsed as", "problem"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.file, r.parsed, f"[red]{r.problem}[/red]" if r.problem else "")
+    console.print(table)
+    return EXIT_OK if not any(r.problem for r in results) else EXIT_ERRORS
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from harness.static.facts import DeviceFacts, PackageError, precheck
     from harness.static.inspect import read_package
@@ -370,6 +396,12 @@ def parser() -> argparse.ArgumentParser:
     devices.add_argument("--farm", default="device_farm.yaml")
     devices.add_argument("--json", action="store_true")
     devices.set_defaults(func=cmd_devices)
+    probe = verbs.add_parser("probe", help="record a real device's outputs as fixtures and show how they parse "
+                                           "(nothing is installed or started)")
+    probe.add_argument("device", help="a farm entry's id (an android phone or a harmony target)")
+    probe.add_argument("--farm", default="device_farm.yaml")
+    probe.add_argument("--record", required=True, metavar="DIR", help="folder for the outputs and PROVENANCE.md")
+    probe.set_defaults(func=cmd_probe)
     inspect = verbs.add_parser("inspect", help="static precheck of an APK / HAP / APP: what it declares and needs")
     inspect.add_argument("package", help="an .apk (or .hap / .app) file")
     inspect.add_argument("--json", action="store_true")

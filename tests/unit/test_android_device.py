@@ -601,3 +601,21 @@ def test_a_frida_server_left_by_a_killed_sweep_is_stopped_when_the_device_is_ope
     assert fake.props["persist.device_config.runtime_native.usap_pool_enabled"] == "true"
     assert "frida_server" not in journal.load()
     device.__exit__()
+
+
+def test_probe_records_a_phones_outputs_and_how_they_parse(
+        tmp_path: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    """`fingertip probe`: each output kept as the phone printed it, parsed on the spot, with its provenance; a
+    command the phone refuses is a problem line, never an exception; nothing installed or started."""
+    from harness.devices.probe import probe
+
+    fake, _, server = farm
+    before = len(fake.commands)
+    results = probe(spec_for(server), tmp_path / "fixtures")
+    by_file = {r.file: r for r in results}
+    assert "Android 14 (API 34)" in by_file["getprop.txt"].parsed
+    assert (tmp_path / "fixtures" / "getprop.txt").read_text().startswith("[")
+    assert by_file["wm_size.txt"].parsed and not by_file["wm_size.txt"].problem
+    assert all(r.parsed or r.problem for r in results)
+    assert "R58M12345AB" in (tmp_path / "fixtures" / "PROVENANCE.md").read_text()
+    assert not [c for c in fake.commands[before:] if c.startswith(("pm install", "am start", "settings put"))]

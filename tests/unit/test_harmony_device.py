@@ -238,3 +238,19 @@ def test_an_emulator_the_harness_started_is_stopped_even_when_the_device_is_lost
     with pytest.raises(DeviceError):
         device.__exit__()
     assert (hdc.home / "emulator.log").read_text().splitlines()[-1] == "stopped"
+
+
+def test_probe_records_a_targets_outputs_and_how_they_parse(tmp_path: Path, hdc: FakeHdc) -> None:
+    """`fingertip probe`: outputs captured as printed, with provenance, parsed on the spot; nothing started."""
+    from harness.devices.probe import probe
+
+    results = probe(spec(), tmp_path / "fixtures")
+    by_file = {r.file: r for r in results}
+    assert "fault logs" in by_file["faultlogs.txt"].parsed and not by_file["faultlogs.txt"].problem
+    assert "jscrash-com.fingertip.harmony" in (tmp_path / "fixtures" / "faultlogs.txt").read_text()
+    layout = by_file["uitest_layout.json"]
+    assert "nodes" in layout.parsed and not layout.problem
+    provenance = (tmp_path / "fixtures" / "PROVENANCE.md").read_text()
+    assert "harmony-emu" in provenance and "127.0.0.1:5555" in provenance
+    assert json.loads((tmp_path / "fixtures" / "parsed.json").read_text())[0]["command"] == "param get"
+    assert not [c for c in hdc.commands() if " aa start " in f" {c} " or "install" in c]

@@ -1,0 +1,156 @@
+"""`fingertip probe DEVICE --record DIR`: a real device's first contact, turned into fixtures.
+
+The outputs the backends parse are captured as the device prints them (no app is installed or started),
+written one file each into DIR with a PROVENANCE.md saying which device, build and command produced
+them, and parsed on the spot: what the parsers make of them is printed, and kept in parsed.json, so a lab
+sees at once where its phones differ from what Fingertip was written against, and can hand the folder over
+as fixtures (tests/data/android, tests/data/harmony). Nothing is installed, started or changed on the
+device, except one UI dump file in its temporary folder, removed again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from harness.config.farm import AndroidDeviceSpec, DeviceSpecBase, HarmonyDeviceSpec
+from harness.errors import BackendUnavailable, DeviceError
+
+UI_DUMP = "/data/local/tmp/fingertip-probe-window"
+
+
+class Probed(BaseModel):
+    """One captured output: its file, the command, and what the parser made of it (or why it could not)."""
+
+    file: str
+    command: str
+    parsed: str = ""
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Capture:
+    file: str
+    command: str
+    summary: Callable[[str], str]
+    prepare: str = ""
+    """Run first (a UI dump written to a file), its output not kept."""
+    cleanup: str = ""
+
+
+def _android_captures() -> list[Capture]:
+    from harness.devices.android import output as out
+
+    def props(text: str) -> str:
+        parsed = out.parse_getprop(text)
+        release, sdk = parsed.get("ro.build.version.release", "?"), parsed.get("ro.build.version.sdk", "?")
+        return f"{len(parsed)} properties; Android {release} (API {sdk}); {parsed.get('ro.product.model', '?')}"
+
+    def window(text: str) -> str:
+        screen = out.screen_from_hierarchy(text, "probe")
+        return f"{len(screen.nodes)} nodes, {len(screen.texts)} texts; title {screen.title!r}"
+
+    return [
+        Capture("getprop.txt", "getprop", props),
+        Capture("wm_size.txt", "wm size", lambda t: f"screen {out.parse_wm_size(t)}"),
+        Capture("dumpsys_activities.txt", "dumpsys activity activities",
+                lambda t: f"resumed activity {out.resumed_activity(t)!r}"),
+        Capture("dropbox_crash.txt", "dumpsys dropbox --print data_app_crash",
+                lambda t: f"{len(out.dropbox_crashes(t, ''))} crash entries read (any process)"),
+        Capture("logcat.txt", "logcat -d -v threadtime -v epoch -b main,system,crash -t 2000",
+                lambda t: f"{len(t.splitlines())} lines"),
+        Capture("uiautomator_dump.xml", f"cat {UI_DUMP}.xml", window, prepare=f"uiautomator dump {UI_DUMP}.xml",
+                cleanup=f"rm -f {UI_DUMP}.xml"),
+    ]
+
+
+def _harmony_captures() -> list[Capture]:
+    from harness.devices.harmony import output as out
+
+    def layout(text: str) -> str:
+        screen = out.screen_from_layout(text)
+        return f"{len(screen.nodes)} nodes, {len(screen.texts)} texts; key {screen.key!r}"
+
+    return [
+        Capture("param.txt", "param get", lambda t: f"{len(t.splitlines())} lines"),
+        Capture("aa_dump_l.txt", "aa dump -l", lambda t: f"foreground {out.foreground_abilities(t)}"),
+        Capture("faultlogs.txt", "ls /data/log/faultlog/faultlogger", lambda t: f"{len(t.split())} fault logs"),
+        Capture("uitest_layout.json", f"cat {UI_DUMP}.json", layout, prepare=f"uitest dumpLayout -p {UI_DUMP}.json",
+                cleanup=f"rm -f {UI_DUMP}.json"),
+    ]
+
+
+def _shell_for(spec: DeviceSpecBase) -> tuple[Callable[[str], str], str]:
+    """The entry's shell and a line naming the device, for a farm entry the probe can reach."""
+    if isinstance(spec, HarmonyDeviceSpec):
+        from harness.devices.harmony.hdc import Hdc
+
+        hdc = Hdc(spec.id, spec.target, spec.hdc_server, timeout=60)
+        return hdc.shell, f"HarmonyOS target {spec.target}" + (f" via hdc server {spec.hdc_server}"
+                                                                if spec.hdc_server else "")
+    if isinstance(spec, AndroidDeviceSpec):
+        from harness.devices.android.device import adb_client, check_state
+
+        client = adb_client(spec)
+        serial = spec.serial
+        check_state(client, serial, spec.id)
+        device = client.device(serial)
+
+        def shell(command: str) -> str:
+            return str(device.shell2(command, timeout=120).output)
+
+        return shell, f"Android serial {serial} via adb server {spec.adb_address}"
+    raise BackendUnavailable(spec.id, f"probe records real Android phones and HarmonyOS targets, not a {spec.kind!r} "
+                                      "entry (an AVD: boot it, then name it as an android entry by its serial)")
+
+
+def probe(spec: DeviceSpecBase, folder: Path) -> list[Probed]:
+    """Capture every output into `folder` and parse it; the device's own failures are recorded, not raised."""
+    shell, where = _shell_for(spec)
+    captures = _harmony_captures() if isinstance(spec, HarmonyDeviceSpec) else _android_captures()
+    folder.mkdir(parents=True, exist_ok=True)
+    results: list[Probed] = []
+    for capture in captures:
+        try:
+            if capture.prepare:
+                shell(capture.prepare)
+            text = shell(capture.command)
+        except DeviceError as e:
+            results.append(Probed(file=capture.file, command=capture.command, problem=f"the device refused: {e}"))
+            continue
+        finally:
+            if capture.cleanup:
+                with contextlib.suppress(DeviceError):
+                    shell(capture.cleanup)
+        (folder / capture.file).write_text(text, encoding="utf-8")
+        try:
+            results.append(Probed(file=capture.file, command=capture.command, parsed=capture.summary(text)))
+        except Exception as e:  # a parser that breaks on a real output is exactly what the probe is for
+            results.append(Probed(file=capture.file, command=capture.command,
+                                  problem=f"the parser failed: {type(e).__name__}: {e}"))
+    _write_provenance(folder, spec, where, results)
+    return results
+
+
+def _cell(text: str) -> str:
+    """One markdown table cell: the first line, bounded, pipes escaped (the full text is in parsed.json)."""
+    return text.strip().splitlines()[0][:200].replace("|", "\\|") if text.strip() else ""
+
+
+def _write_provenance(folder: Path, spec: DeviceSpecBase, where: str, results: list[Probed]) -> None:
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# Captured by `fingertip probe {spec.id}`", "",
+             f"Captured on a real device: farm entry `{spec.id}` ({where}), {when}. Each file is the device's",
+             "output of the command below, unedited. Review them for personal data before sharing.", "",
+             "| file | command | parsed as | problem |", "|---|---|---|---|"]
+    lines += [f"| {r.file} | `{r.command}` | {_cell(r.parsed)} | {_cell(r.problem)} |" for r in results]
+    (folder / "PROVENANCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed: list[dict[str, Any]] = [r.model_dump() for r in results]
+    (folder / "parsed.json").write_text(json.dumps(parsed, ensure_ascii=False, indent=1), encoding="utf-8")
