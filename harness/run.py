@@ -26,6 +26,7 @@ from harness.devices.protocol import Device, RunSetup, VideoInfo
 from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
+from harness.evidence.mask_files import mask_run_folder
 from harness.evidence.redact import redact
 from harness.observe.flows import read_flows, read_hook_log, read_jsonl
 from harness.observe.graph import to_dot, ui_graph
@@ -211,6 +212,9 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                 observations.ipv6_only, only_device_s = ipv6_only_pass(scenario, device, paths, confdir, addresses,
                                                                        photo, observations.canary_text)
             device_s += only_device_s
+        if masked:  # what stays on disk is masked like the observations: reviewers receive this folder
+            with clock.phase("mask"):
+                observations.problems += mask_run_folder(paths.root)
         observations.timing = Timing(wall_s=round(time.time() - observations.started, 2),
                                      device_s=round(device_s, 2), phases=clock.phases)
         observations.save(paths.root)
