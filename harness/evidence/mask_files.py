@@ -66,7 +66,9 @@ def _mask_body(message: http.Message, budget: Budget) -> None:
 
 def mask_flow(flow: http.HTTPFlow) -> None:
     budget = Budget()
-    flow.request.url = redact(flow.request.url)
+    # The path (with its query) only: the host is the scenario's, and mitmproxy's url round trip loses an
+    # IPv6 literal's brackets.
+    flow.request.path = redact(flow.request.path)
     _mask_headers(flow.request.headers)
     _mask_body(flow.request, budget)
     if flow.response is not None:
@@ -79,17 +81,25 @@ def mask_flow_file(path: Path) -> list[str]:
     if not path.exists():
         return []
     problems: list[str] = []
+    dropped = 0
     temporary = path.with_name(path.name + ".masking")
     with open(path, "rb") as source, open(temporary, "wb") as target:
         writer = io.FlowWriter(target)
         try:
             for flow in io.FlowReader(source).stream():
-                if isinstance(flow, http.HTTPFlow):
+                if not isinstance(flow, http.HTTPFlow):
+                    continue
+                try:
                     mask_flow(flow)
-                    writer.add(flow)
+                except Exception:  # a flow that cannot be masked is not kept: never one left unmasked
+                    dropped += 1
+                    continue
+                writer.add(flow)
         except FlowReadException as e:
             problems.append(f"{path.name}: flows after a damaged point were dropped while masking: {e}")
     temporary.replace(path)
+    if dropped:
+        problems.append(f"{path.name}: {dropped} flows could not be masked and were not kept")
     return problems
 
 

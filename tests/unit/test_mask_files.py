@@ -37,6 +37,7 @@ def test_the_raw_capture_jsonl_and_logs_are_masked(tmp_path: Path) -> None:
              {"content-type": "application/json", "content-encoding": "gzip", "authorization": "Bearer abc.def"},
              b'{"idcard": "110105199001011234"}', {"content-type": "application/json"}),
         flow("http://img.gov.test/up", b"\xff\xd8\xff\xe0 a photo", {"content-type": "image/jpeg"}),
+        flow("http://[::1]:8080/v6?token=abcdef123", b"", {}),  # an IPv6-only pass's flow: an IPv6 literal host
         flow("http://api.gov.test/bin", b"\x08\x96\x01 13800138000 protobuf",
              {"content-type": "application/x-protobuf"}),
     ]
@@ -52,7 +53,8 @@ def test_the_raw_capture_jsonl_and_logs_are_masked(tmp_path: Path) -> None:
     raw = (run / "flows.mitm").read_bytes()
     for secret in (b"13800138000", b"abcdef123", b"correct horse", b"Bearer abc.def", b"110105199001011234"):
         assert secret not in raw
-    first, photo, binary = masked
+    first, photo, v6, binary = masked
+    assert v6.request.host == "::1" and "abcdef123" not in v6.request.path
     assert "138****8000" in first.request.url
     assert json.loads(first.request.raw_content or b"")["mobile"] == "138****8000"
     assert "content-encoding" not in first.request.headers
