@@ -127,6 +127,7 @@ def check(obs: Observations) -> Finding:
     to_review = {f: e for f, e in acted.items() if f not in proven}
     untapped = {f: sorted(set(labels) - tapped[f]) for f, labels in controls.items() if set(labels) - tapped[f]}
     details = {"proven": sorted(proven), "acted_only": sorted(to_review), "controls_untapped": untapped,
+               "controls_only": sorted(f for f in controls if f not in proven),  # kept for readers of older sweeps
                "tapped_without_effect": {f: sorted(labels) for f, labels in idle.items()}}
     if proven:
         names = "、".join(sorted(proven))
