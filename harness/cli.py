@@ -50,7 +50,7 @@ class ProgressReporter:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     try:
-        farm = load_farm(args.farm)
+        farm = None if args.cluster else load_farm(args.farm)  # a cluster's farm: its workers' devices
         scenarios = load_scenarios([Path(s) for s in args.scenarios], args.allow_serve_anywhere)
     except ConfigError as e:
         console.print(f"[red]配置错误[/red] {e}")
@@ -65,6 +65,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     else:
         sweep_dir = Path(args.out).resolve() / (time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2))
+    if farm is None:
+        from harness.cluster.cli import sweep_on_cluster
+
+        code = sweep_on_cluster(args, scenarios, sweep_dir, console)
+        return code if code is not None else sweep_finished(args, sweep_dir, None)
     console.print(f"指尖 Fingertip: {len(scenarios)} apps × {len(farm.devices)} devices → {sweep_dir}"
                   + ("（续跑）" if args.resume else ""))
     pytest_args = [*(str(s.path) for s in scenarios), "--ft-farm", str(Path(args.farm).resolve()),
@@ -83,9 +88,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         code = pytest.main(pytest_args, plugins=[ProgressReporter(progress)])
+    return sweep_finished(args, sweep_dir, int(code))
+
+
+def sweep_finished(args: argparse.Namespace, sweep_dir: Path, pytest_code: int | None) -> int:
     results = sweep_dir / "results.json"
     if not results.exists():
-        console.print(f"[red]the sweep wrote no results (pytest exit {int(code)})[/red]")
+        console.print("[red]the sweep wrote no results" + (f" (pytest exit {pytest_code})" if pytest_code is not None
+                                                           else "") + "[/red]")
         return EXIT_INFRA
     records = json.loads(results.read_text(encoding="utf-8"))
     print_summary(records)
@@ -392,6 +402,10 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--allow-serve-anywhere", action="store_true",
                        help="let a scenario's `serve:` run an app.py outside the project's samples/ and corpus/")
     sweep.set_defaults(func=cmd_sweep)
+    from harness.cluster.cli import add_sweep_options, add_verbs
+
+    add_sweep_options(sweep)
+    add_verbs(verbs)
     devices = verbs.add_parser("devices", help="list the farm and health-check each entry (no app is run)")
     devices.add_argument("--farm", default="device_farm.yaml")
     devices.add_argument("--json", action="store_true")

@@ -108,6 +108,10 @@ class SweepSession:
             self._cell = cell
         return self._records[check.name]
 
+    def run_cell(self, scenario: Scenario, spec: DeviceSpecBase) -> dict[str, dict[str, Any]]:
+        """The cell run now, its records by check (a multi-host worker: each call is a new task)."""
+        return self._run_cell(scenario, spec)
+
     def _run_cell(self, scenario: Scenario, spec: DeviceSpecBase) -> dict[str, dict[str, Any]]:
         paths = RunPaths.for_cell(self.sweep_dir, scenario.id, spec.id)
         cell_dir = paths.root.relative_to(self.sweep_dir).as_posix()
@@ -235,6 +239,17 @@ class SweepSession:
                 record["run"]["ran_on"] = other.id
             return records
         return None
+
+    def quarantined(self, device_id: str) -> str | None:
+        """Why the device is not used again in this sweep, or None."""
+        return self._quarantined.get(device_id)
+
+    def stand_in_for(self, spec: DeviceSpecBase, why: str) -> None:
+        """Cells of `spec`, a device this session may not use (its host lost in a multi-host sweep, or
+        quarantined there), run on this session's equivalent devices as a quarantined device's do."""
+        if all(d.id != spec.id for d in self.farm.devices):
+            self.farm = self.farm.model_copy(update={"devices": (*self.farm.devices, spec)})
+        self._quarantined[spec.id] = why
 
     def _drop_device(self, spec: DeviceSpecBase) -> None:
         _, stack = self._devices.pop(spec.id, (None, None))

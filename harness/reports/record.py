@@ -59,6 +59,8 @@ class RunFacts(BaseModel):
     """Present when the cell ran again after a device fault."""
     ran_on: str | None = None
     """Present when an equivalent device ran the cell because its own kept failing."""
+    host: str | None = None
+    """Present in a multi-host sweep: the worker host whose device ran the cell."""
     package: PackageBuild | None = None
     """Present when the run recorded the package it installed."""
 

@@ -1,0 +1,193 @@
+"""`fingertip worker`: a Dask worker whose resources are this host's devices; it runs cells on them.
+
+Resources: `device:<id>` = 1 per farm entry (a cell task asks for exactly one, so a device runs one cell at a
+time), plus `kind:<kind>` and `label:<label>` counts, which show the host's farm on the engine's dashboard.
+Each device has its own SweepSession per sweep (opened once, kept open between its cells, closed when the
+sweep ends or a newer sweep takes the device): the session's retries, quarantine and execute_run are those
+of a local sweep. Everything a run needs — adb / hdc, Appium, the capture proxy, recording — is local here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import signal
+import socket
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from distributed import Worker, get_worker
+from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.security import Security
+
+from harness.capture.ca import remove_ca
+from harness.checks.registry import checks_for
+from harness.cluster.contract import CellOutcome, CellTask, WorkerFarm, unbundle
+from harness.cluster.transfer import pack
+from harness.config.farm import Farm
+from harness.errors import ConfigError
+from harness.reports.results import missing_record
+from harness.run import RunPaths
+from harness.session import SweepSession
+
+log = logging.getLogger("fingertip")
+
+PLUGIN = "fingertip"
+DEFAULT_WORK_DIR = Path.home() / ".cache" / "fingertip" / "worker"
+
+
+def device_resource(device_id: str) -> str:
+    return f"device:{device_id}"
+
+
+def resources_for(farm: Farm) -> dict[str, float]:
+    counts: Counter[str] = Counter()
+    for spec in farm.devices:
+        counts[device_resource(spec.id)] = 1
+        counts[f"kind:{spec.kind}"] += 1
+        for label in spec.labels:
+            counts[f"label:{label}"] += 1
+    return {name: float(n) for name, n in counts.items()}
+
+
+class FingertipWorker(WorkerPlugin):
+    """The worker's farm and its per-device sessions."""
+
+    name = PLUGIN
+
+    def __init__(self, farm: Farm, work_dir: Path, host: str | None = None) -> None:
+        self.farm = farm
+        self.work_dir = work_dir
+        self.host = host or socket.gethostname()
+        self.address = ""
+        self._sessions: dict[str, tuple[str, SweepSession]] = {}
+        """device id → (sweep id, the session driving it)."""
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<FingertipWorker {self.host} devices={[d.id for d in self.farm.devices]}>"
+
+    def setup(self, worker: Worker) -> None:
+        self.address = worker.address
+
+    def teardown(self, worker: Worker) -> None:
+        self.close_all()
+
+    def describe(self) -> WorkerFarm:
+        return WorkerFarm(address=self.address, host=self.host, devices=self.farm.devices)
+
+    def _sweep_dir(self, sweep_id: str) -> Path:
+        return self.work_dir / "sweeps" / sweep_id
+
+    def session(self, task: CellTask) -> SweepSession:
+        with self._lock:
+            held = self._sessions.get(task.run_on)
+            if held is not None and held[0] == task.sweep_id:
+                return held[1]
+            if held is not None:  # a newer sweep takes the device: the older one's session gives it back
+                self._close(task.run_on)
+            sweep_dir = self._sweep_dir(task.sweep_id)
+            farm = Farm(path=self.farm.path, devices=(self.farm.device(task.run_on),))
+            session = SweepSession(farm, sweep_dir, task.sweep_id, self.work_dir / "sweeps" / ".leases",
+                                   masked=task.masked, retries=task.retries)
+            self._sessions[task.run_on] = (task.sweep_id, session)
+            return session
+
+    def run(self, task: CellTask) -> CellOutcome:
+        session = self.session(task)
+        try:
+            scenario = unbundle(task.bundle, self.work_dir / "scenarios")
+        except ConfigError as e:  # this host's checkout lacks what the scenario serves: a host problem
+            cell_dir = f"runs/{task.bundle.scenario.id}@{task.cell.id}"
+            records = [missing_record(task.bundle.scenario.id, task.bundle.scenario.name, task.cell.id,
+                                      task.bundle.scenario.platform, check, "error",
+                                      f"检测主机 {self.host} 故障（不归咎于设备）：{e}", cell_dir)
+                       for check in checks_for(task.bundle.scenario.platform)]
+            return CellOutcome(records=records, run_tar=b"", host=self.host, worker=self.address)
+        if task.stand_in_reason is not None:
+            session.stand_in_for(task.cell, task.stand_in_reason)
+        records = list(session.run_cell(scenario, task.cell).values())
+        for record in records:
+            record["run"]["host"] = self.host
+        folder = RunPaths.for_cell(session.sweep_dir, scenario.id, task.cell.id).root
+        run_tar = pack(folder)
+        shutil.rmtree(folder, ignore_errors=True)  # it travels back in the outcome; this host keeps no copy
+        ran = any(r["run"].get("id") for r in records)
+        set_aside = None if ran else session.quarantined(task.cell.id)
+        return CellOutcome(records=records, run_tar=run_tar, host=self.host, worker=self.address,
+                           device_set_aside=set_aside)
+
+    def close_sweep(self, sweep_id: str, device_id: str) -> None:
+        with self._lock:
+            held = self._sessions.get(device_id)
+            if held is not None and held[0] == sweep_id:
+                self._close(device_id)
+
+    def close_all(self) -> None:
+        with self._lock:
+            for device_id in list(self._sessions):
+                self._close(device_id)
+
+    def _close(self, device_id: str) -> None:
+        sweep_id, session = self._sessions.pop(device_id)
+        try:
+            session.close()
+        except Exception as e:  # one device failing to restore must not keep the others open
+            log.error("closing %s of sweep %s failed: %s", device_id, sweep_id, e)
+        if not any(s == sweep_id for s, _ in self._sessions.values()):
+            remove_ca(self._sweep_dir(sweep_id))  # the sweep's capture CA key goes with its last device
+
+
+def _plugin() -> FingertipWorker:
+    plugin = get_worker().plugins.get(PLUGIN)
+    if not isinstance(plugin, FingertipWorker):
+        raise RuntimeError(f"{get_worker().address} is not a fingertip worker (start it with `fingertip worker`)")
+    return plugin
+
+
+def run_cell(task: CellTask) -> CellOutcome:
+    """The engine's task: one cell, on the device whose resource it holds."""
+    return _plugin().run(task)
+
+
+def close_sweep(sweep_id: str, device_id: str) -> None:
+    """The engine's task at a sweep's end, queued behind the device's cells: its session closes."""
+    _plugin().close_sweep(sweep_id, device_id)
+
+
+def worker_farm(dask_worker: Worker) -> WorkerFarm | None:
+    """Asked of every worker by a submitting sweep (Client.run): its devices, or None for a plain worker."""
+    plugin = dask_worker.plugins.get(PLUGIN)
+    return plugin.describe() if isinstance(plugin, FingertipWorker) else None
+
+
+async def start_worker(scheduler: str, farm: Farm, work_dir: Path, *, name: str | None = None,
+                       listen: str | None = None, security: Security | None = None) -> Worker:
+    """A started worker on the running event loop. `name`: this host's name in reports and on the engine
+    (default: the machine's host name; the engine refuses a second worker of the same name). `listen`: host or
+    host:port it accepts the scheduler's connections on (default: the interface that reaches the scheduler)."""
+    plugin = FingertipWorker(farm, work_dir, name)
+    listen_host, _, listen_port = (listen or "").rpartition(":") if ":" in (listen or "") else (listen, "", "")
+    worker = Worker(scheduler, nthreads=max(1, len(farm.devices)), resources=resources_for(farm),
+                    name=plugin.host, plugins=(plugin,), security=security,
+                    host=listen_host or None, port=int(listen_port) if listen_port else None,
+                    local_directory=str(work_dir / "dask"), dashboard=False, memory_limit=0)
+    await worker
+    return worker
+
+
+async def serve_worker(scheduler: str, farm: Farm, work_dir: Path, **kwargs: Any) -> None:
+    """`fingertip worker` until Ctrl-C / SIGTERM or the scheduler closes it; its devices restored on the way out."""
+    worker = await start_worker(scheduler, farm, work_dir, **kwargs)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"fingertip worker {worker.name} at {worker.address}: devices "
+          f"{', '.join(d.id for d in farm.devices)} → scheduler {scheduler}", flush=True)
+    finished = asyncio.ensure_future(worker.finished())
+    await asyncio.wait([finished, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    await worker.close(executor_wait=False, reason="fingertip worker stopped")

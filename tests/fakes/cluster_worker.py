@@ -1,0 +1,90 @@
+"""A `fingertip worker` whose web devices are fakes replaying the bundled samples' recorded runs.
+
+`python -m tests.fakes.cluster_worker --scheduler ADDRESS --farm FILE …` takes `fingertip worker`'s options.
+Its runs go through the real SweepSession (leases, retries, quarantine, stand-ins, results, run pages); only
+the device and execute_run are replaced, as tests/plugin/test_plugin.py does for local sweeps.
+
+Environment: FINGERTIP_FAKE_MARKS — a folder where each run leaves `<app>@<cell>.on-<device>` as it starts;
+FINGERTIP_FAKE_HOLD_AFTER=N — after N runs this process's device runs never end (until the process is
+killed): a worker lost mid-cell.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "observations"
+RECORDED = {"good": "ebantong", "bad": "ganbutong"}
+"""Scenario id → the recorded sample run it replays."""
+
+_runs = 0
+_lock = threading.Lock()
+
+
+class FakeDevice:
+    def __init__(self, spec: Any, work_dir: Path) -> None:
+        self.spec = spec
+
+    @property
+    def id(self) -> str:
+        return str(self.spec.id)
+
+    def __enter__(self) -> FakeDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def healthy(self) -> bool:
+        return True
+
+
+def fake_execute_run(scenario: Any, device: Any, sweep_dir: Path, sweep_id: str, masked: bool = True,
+                     cell_device: str | None = None) -> Any:
+    from harness.observe.model import Observations
+    from harness.run import RunPaths
+
+    global _runs
+    cell = cell_device or device.id
+    marks = os.environ.get("FINGERTIP_FAKE_MARKS")
+    if marks:
+        Path(marks).mkdir(parents=True, exist_ok=True)
+        (Path(marks) / f"{scenario.id}@{cell}.on-{device.id}").touch()
+    hold_after = os.environ.get("FINGERTIP_FAKE_HOLD_AFTER")
+    with _lock:
+        _runs += 1
+        held = hold_after is not None and _runs > int(hold_after)
+    while held:  # a run that never ends: the test kills this process
+        time.sleep(0.05)
+    data = json.loads((DATA / f"{RECORDED.get(scenario.id, scenario.id)}.json").read_text(encoding="utf-8"))
+    data.update(app=scenario.id, device=cell, run_id=f"{sweep_id}/{scenario.id}@{cell}")
+    if cell != device.id:
+        data["device_info"] = {**data.get("device_info", {}), "ran_on": device.id}
+    root = RunPaths.for_cell(sweep_dir, scenario.id, cell).root
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "video.mp4").write_bytes(b"fake video of " + f"{scenario.id}@{device.id}".encode())
+    observations = Observations.model_validate(data)
+    observations.save(root)
+    return observations
+
+
+def install() -> None:
+    import harness.devices.registry as registry
+    import harness.session
+
+    harness.session.execute_run = fake_execute_run  # type: ignore[assignment]
+    registry.BACKENDS["web"] = dataclasses.replace(registry.BACKENDS["web"], factory=FakeDevice)
+
+
+if __name__ == "__main__":
+    install()
+    from harness.cli import main
+
+    sys.exit(main(["worker", *sys.argv[1:]]))
