@@ -2,7 +2,8 @@
 
 - device (DeviceError; DeviceLost when the device or its session is gone): reopen the device and retry the
   cell; a device that a health probe finds gone counts toward its quarantine.
-- UI (UiError): the app's UI did not offer what an action needed; the explorer notes it and goes on.
+- UI (UiError): the app's UI did not offer what an action needed; the explorer notes it and goes on (AppHung:
+  it stopped answering; the walk ends, the session is thrown away).
 - host (HostError: CaptureError, BackendUnavailable): this machine failed; the cell is `error` (`skip` for a
   backend missing here) naming the host problem, and no device is blamed or quarantined.
 - package (PackageError, AppIncompatible): the app cannot be read or installed; a compatibility finding
@@ -54,6 +55,22 @@ class UiError(FingertipError):
     def __init__(self, device_id: str, message: str) -> None:
         self.device_id = device_id
         super().__init__(f"device {device_id}: {message}")
+
+
+class AppHung(UiError):
+    """A command to the app's UI got no answer within its bounded time (a page spinning in a script, a
+    renderer that stopped): the app's behaviour, noted like any UiError. The walk ends there, since every
+    later command would queue behind the hung one, and the device throws that session away."""
+
+
+class CellTimeout(FingertipError):
+    """A cell ran past its wall-clock watchdog (its budgets plus a margin): the cell is `error` naming where it
+    hung, the device is closed and reopened for the next cell; no retry (it would hang alike), no quarantine."""
+
+    def __init__(self, limit_s: float, where: str) -> None:
+        self.limit_s = limit_s
+        self.where = where
+        super().__init__(f"ran past its {limit_s:.0f} s watchdog, hung at {where}")
 
 
 class HostError(FingertipError):

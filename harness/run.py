@@ -291,6 +291,8 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
     observations.screens = walk.screens
     observations.actions = walk.actions
     observations.complaint_withheld = walk.complaint_withheld
+    observations.coverage = walk.coverage
+    observations.notes = [*observations.notes, *walk.notes]
     observations.crashes = crashes
     observations.problems = [*walk.problems, *flow_problems, *refusal_problems, *hook_problems, *crash_problems]
     if video is not None:

@@ -49,12 +49,33 @@ class ScreenVisit(BaseModel):
 class Action(BaseModel):
     t: float
     kind: str
-    """launch · tap · type · file · back · step · wait · submit · complaint-withheld."""
+    """launch · tap · type · file · back · home · step · wait · submit · complaint-withheld."""
     label: str = ""
     role: str = ""
     before: str = ""
     after: str = ""
     """Screen signatures before and after: the edges of the UI transition graph."""
+
+
+class Coverage(BaseModel):
+    """How much of the app the walk reached, so a reviewer can weigh a "not found" by it."""
+
+    screens: int = 0
+    """Distinct screens recorded (by signature)."""
+    controls_seen: int = 0
+    """Distinct controls the walk could tap (by place, role and label), on every screen it recorded."""
+    controls_tried: int = 0
+    tabs_seen: int = 0
+    tabs_tried: int = 0
+    purpose_seen: int = 0
+    """Controls the articles need first: 我的 / 关于 / 设置, complaint paths, check-in / ranking / upload."""
+    purpose_tried: int = 0
+    unlabeled_seen: int = 0
+    unlabeled_tried: int = 0
+    untried: list[str] = Field(default_factory=list)
+    """Labels of such needed controls that were seen but never tried (at most 20)."""
+    stopped: str = ""
+    """Why the walk ended: done · time · actions · plateau · hung · outside · error."""
 
 
 class VideoRef(BaseModel):
@@ -176,6 +197,8 @@ class Observations(BaseModel):
     hook_events: list[dict[str, Any]] = Field(default_factory=list)
     screens: list[ScreenVisit] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    coverage: Coverage | None = None
+    """What the walk reached: screens, controls tried / seen (None: recorded before coverage was kept)."""
     crashes: list[Crash] = Field(default_factory=list)
     """The app's crashes and ANRs from the device's logs."""
     capture: bool = True

@@ -1,52 +1,111 @@
 """The explorer: walks an app's UI on any device and records what it saw.
 
-Scripted steps from the scenario go first. Then a depth-first walk: on each screen, tabs first,
-then controls whose text names a complaint path or a mandatory feature, then the rest; every
-new screen gets a screenshot; it goes back after each branch. It never taps controls that would
-submit, pay or delete (keywords.DO_NOT_TAP) — except once, on the first complaint form, which it
-fills with the canary text and submits (complaint_form.py) — answers file pickers with the
-canary photo, and stops on its time budget, its action budget, or a plateau of actions that find
-nothing new.
+Scripted steps from the scenario go first. Then coverage before depth: a survey taps every tab and every
+control of the start screen once, coming back after each; then each branch found there is walked depth
+first, best branches first (我的 / 关于 / 设置, complaint paths, check-in / ranking / upload), each with its
+share of what is left of the budget, so one deep branch cannot eat it. On each screen tabs come first, then
+controls whose text the articles need, then the rest, unlabeled controls last (a few per screen). A control
+is tried once; it is tapped again only to reach what lies behind it. A form is one place whatever is typed
+or chosen in it: its controls are tried once and the walk leaves it. Every new screen gets a screenshot.
+
+The walk stays inside the app: at its entry it goes to the start instead of back (back there would leave the
+app), and a screen outside the app (another host, the browser's new-tab page) is left at once and never
+recorded. It never taps controls that would submit, pay or delete (keywords.DO_NOT_TAP) — except once, on the
+first complaint form, which it fills with the canary text and submits (complaint_form.py) — answers file
+pickers with the canary photo, and stops on its time budget, its action budget, a plateau of actions that
+find nothing new, or an app that stopped answering (AppHung).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from harness.config.scenario import Explore, Step
 from harness.devices.protocol import Device
-from harness.errors import UiError
+from harness.errors import AppHung, UiError
 from harness.evidence import keywords
-from harness.observe.model import Action, ScreenVisit
+from harness.observe.model import Action, Coverage, ScreenVisit
 from harness.ui import complaint_form
 from harness.ui.tree import Screen, UiNode
 
 PLATEAU = 20
 """Consecutive actions without a new screen after which the walk stops."""
+UNLABELED_PER_PLACE = 3
+"""Controls without a meaningful label tried per place: icons, day cells and arrows come in dozens."""
+UNTRIED_SHOWN = 20
+
+TAB, PURPOSE, FEATURE, OTHER, UNLABELED = range(5)
+ABOUT_WORDS = ("我的", "关于", "设置", "个人中心", "关于我们", "About", "Settings")
+"""Where apps show their operator and filing number (Art. 5)."""
+COMPLAINT_WORDS = ("投诉", "留言", "反馈", "诉求", "建议", "12345")
+FEATURE_WORDS = ("上传",)
+"""Beyond keywords.MANDATORY_FEATURES (打卡 签到 考勤 排名 积分 时长…): controls that send pictures (Art. 14)."""
+MEANINGFUL = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{2,}")
+"""A label a person can read: some Chinese, or a word. Not '›', '×', '3' or an icon font's glyph."""
+
+
+def labelled(node: UiNode) -> bool:
+    return bool(MEANINGFUL.search(node.label)) or bool(keywords.matches(node.label, COMPLAINT_WORDS))
 
 
 def priority(node: UiNode) -> int:
-    """Lower runs first: tabs, complaint paths, mandatory-feature controls, everything else."""
+    """Lower runs first: tabs; 我的 / 关于 / 设置 and complaint paths; check-in / ranking / upload; the rest;
+    controls without a readable label."""
     label = node.label
     if node.in_tabbar or node.role == "tab":
-        return 0
-    if keywords.matches(label, keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING):
-        return 1
-    if keywords.feature_of(label) or node.role == "file":
-        return 2
-    return 3
+        return TAB
+    if not labelled(node):
+        return UNLABELED
+    if keywords.matches(label, keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING + COMPLAINT_WORDS + ABOUT_WORDS):
+        return PURPOSE
+    if (keywords.feature_of(label) or node.role == "file"
+            or (keywords.matches(label, FEATURE_WORDS) and not keywords.is_trap(label))):
+        return FEATURE
+    return OTHER
 
 
 def tappable(node: UiNode) -> bool:
     if node.role == "file":
         return True
-    if not node.clickable or not node.label:
+    if not node.clickable:
         return False
     return not keywords.matches(node.label, keywords.DO_NOT_TAP)
+
+
+def place(screen: Screen) -> str:
+    """Where the walk is, for deciding what to try: a screen's signature without what its fields hold (a
+    field's label is its text: typing or picking a value makes a new signature, still the same form)."""
+    controls = "|".join(f"{n.role}:{n.hint if n.editable else n.label}" for n in screen.nodes)
+    return hashlib.sha1(f"{screen.key}#{controls}".encode()).hexdigest()[:12]
+
+
+def rank(node: UiNode) -> int:
+    """What a control's words promise, whether or not it sits in a tab bar (我的 is a tab and an Art. 5 path)."""
+    return priority(UiNode(node.ref, "button", node.text, node.hint, clickable=True))
+
+
+@runtime_checkable
+class KeepsNotes(Protocol):
+    """A device that does things on its own to keep the walk inside the app (closes a window the app opened)
+    and says so."""
+
+    def take_notes(self) -> list[str]: ...
+
+
+class WalkOver(Exception):
+    """Ends the walk early: the app stopped answering, or shows nothing but pages outside itself."""
+
+    def __init__(self, stopped: str, message: str) -> None:
+        self.stopped = stopped
+        super().__init__(message)
 
 
 @dataclass
@@ -56,11 +115,24 @@ class Walk:
     screens: list[ScreenVisit] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the walk did to stay inside the app (pages outside it left, windows closed): not problems."""
     waited_s: float = 0.0
     """Time spent waiting for the app (settling after actions, scripted waits): the device's own time."""
     complaint_withheld: str = ""
     """A complaint form was found but not filed: why (the run's traffic was not proven to go through the
     capture proxy)."""
+    coverage: Coverage | None = None
+    """Set when the walk ends."""
+
+
+ControlKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Branch:
+    score: tuple[int, int]
+    node: UiNode
 
 
 class Explorer:
@@ -79,23 +151,35 @@ class Explorer:
         self.clock = clock
         self.walk = Walk()
         self._seen: set[str] = set()
-        self._tried: set[tuple[str, str, str]] = set()
-        self._explored: set[str] = set()
         self._contents: set[tuple[str, str]] = set()
-        self._in_place: set[tuple[str, str, str]] = set()
-        """Controls that did not change the screen: never worth a second tap, in any phase."""
+        self._tried: set[ControlKey] = set()
+        """Controls acted on to find out what they do: never again, except to reach what lies behind one."""
+        self._controls: dict[ControlKey, tuple[int, str]] = {}
+        """Every control the walk could have tapped: its priority and label (coverage)."""
+        self._finished: set[str] = set()
+        """Places whose every control was tried."""
+        self._open: set[str] = set()
+        """Places on the current depth-first path: not entered again from below."""
+        self._unlabeled: Counter[str] = Counter()
+        self._current: Screen | None = None
+        self._entry_key = ""
         self._deadline = 0.0
+        self._branch_deadline = math.inf
+        self._branch_actions = math.inf
         self._actions = 0
         self._stale = 0
 
     # ── observing ──────────────────────────────────────────────────────────────────────────
     def observe(self) -> Screen:
-        """The screen now; recorded (with a screenshot) when it is new, or shows new content.
+        """The screen now; recorded (with a screenshot) when it is new, or shows new content. A screen outside
+        the app is left first: it is never recorded, judged or explored.
 
         The walk's graph knows screens by signature (place and controls); evidence needs content
         too: a tracking page listing the canary complaint has the same controls as the empty one.
         """
-        screen = self.device.screen()
+        screen = self._look()
+        if screen.outside:
+            screen = self._leave(screen)
         signature = screen.signature()
         content = hashlib.sha1("\n".join(screen.texts).encode()).hexdigest()[:8]
         if signature not in self._seen:
@@ -108,12 +192,37 @@ class Explorer:
             try:
                 self.device.screenshot(shot)
                 ref = f"{self.shots.name}/{shot.name}"
+            except AppHung:
+                raise
             except UiError as e:  # a missing picture must not end the walk
                 self.walk.problems.append(f"screenshot failed on {screen.key}: {e}")
                 ref = None
             self.walk.screens.append(ScreenVisit(t=self.clock(), signature=signature, screen=screen.to_dict(),
                                                  screenshot=ref))
+            where = place(screen)
+            for node in screen.actionable():
+                if tappable(node):
+                    self._controls.setdefault(self._key(where, node), (priority(node), node.label))
+        self._current = screen
         return screen
+
+    def _look(self) -> Screen:
+        screen = self.device.screen()
+        if isinstance(self.device, KeepsNotes):
+            self.walk.notes += self.device.take_notes()
+        return screen
+
+    def _leave(self, screen: Screen) -> Screen:
+        """Back into the app from a screen outside it: back (never before the entry), else the app's start."""
+        self.walk.notes.append(f"离开了应用之外的页面：{screen.outside[:200]}")
+        for go in (self.device.back, self.device.home):
+            go()
+            self._settle()
+            screen = self._look()
+            if not screen.outside:
+                return screen
+        raise WalkOver("outside", "explorer stopped: the app shows only pages outside its hosts "
+                                  f"({screen.outside[:200]})")
 
     def _record(self, kind: str, node: UiNode | None, before: Screen, after: Screen | None) -> None:
         self.walk.actions.append(Action(
@@ -126,9 +235,23 @@ class Explorer:
         self.device.settle(self.settings.settle_s)
         self.walk.waited_s += time.perf_counter() - started
 
+    def _stop_reason(self) -> str:
+        if self.clock() >= self._deadline:
+            return "time"
+        if self._actions >= self.settings.max_actions:
+            return "actions"
+        if self._stale >= PLATEAU:
+            return "plateau"
+        return ""
+
     def _budget_left(self) -> bool:
-        return (self.clock() < self._deadline and self._actions < self.settings.max_actions
-                and self._stale < PLATEAU)
+        """Budget for the walk and for the branch being walked."""
+        return (not self._stop_reason() and self.clock() < self._branch_deadline
+                and self._actions < self._branch_actions)
+
+    @staticmethod
+    def _key(where: str, node: UiNode) -> ControlKey:
+        return ("tabbar" if node.in_tabbar else where, node.role, node.label or f"#{node.ref}")
 
     # ── acting ─────────────────────────────────────────────────────────────────────────────
     def act(self, node: UiNode, before: Screen) -> Screen:
@@ -173,15 +296,48 @@ class Explorer:
         self._record("submit", submit, filled, after)
         return after
 
-    def back_to(self, target: Screen) -> bool:
-        here = self.device.screen()
-        if here.signature() == target.signature():
-            return True
-        self.device.back()
+    def _try(self, node: UiNode, screen: Screen) -> Screen | None:
+        """Act on `node` as it is on the screen now (apps re-render: found again by role and label); None when
+        the UI did not let it (noted: the app's behaviour). An app that stopped answering ends the walk."""
+        now = self._current or screen
+        found = next((n for n in now.nodes if (n.role, n.label) == (node.role, node.label) and n.label), node)
+        try:
+            return self.act(found, now)
+        except AppHung as e:
+            raise WalkOver("hung", f"explorer stopped: the app stopped answering at {now.key}: {e}") from e
+        except UiError as e:  # the control went away under us: note it and go on
+            self.walk.problems.append(f"could not act on {found.label!r} at {now.key}: {e}")
+            return None
+
+    def _back(self, here: Screen) -> Screen:
+        """One step back. At the entry there is nothing of the app's before it (a browser has its new-tab
+        page there, a phone its launcher): the app's start is brought back instead."""
+        if here.key == self._entry_key:
+            self.device.home()
+            kind = "home"
+        else:
+            self.device.back()
+            kind = "back"
         self._settle()
         after = self.observe()
-        self._record("back", None, here, after)
-        return after.signature() == target.signature()
+        self._record(kind, None, here, after)
+        return after
+
+    def back_to(self, target: Screen) -> bool:
+        here = self._current or self.observe()
+        if place(here) == place(target):
+            return True
+        return place(self._back(here)) == place(target)
+
+    def go_home(self, home: Screen) -> bool:
+        here = self._current or self.observe()
+        if place(here) == place(home):
+            return True
+        self.device.home()
+        self._settle()
+        after = self.observe()
+        self._record("home", None, here, after)
+        return place(after) == place(home)
 
     def run_steps(self, steps: tuple[Step, ...]) -> None:
         for step in steps:
@@ -192,75 +348,144 @@ class Explorer:
                 self._record("wait", None, before, None)
                 continue
             if step.back:
-                self.device.back()
+                self._back(before)
+                continue
+            wanted = step.tap if step.tap is not None else (step.type or {}).get("into", "")
+            node = next((n for n in before.nodes if wanted and wanted in n.label), None)
+            if node is None:
+                self.walk.problems.append(f"scripted step: no control labelled {wanted!r} on {before.key}")
+                continue
+            if step.tap is not None:
+                self.device.tap(node)
             else:
-                wanted = step.tap if step.tap is not None else (step.type or {}).get("into", "")
-                node = next((n for n in before.nodes if wanted and wanted in n.label), None)
-                if node is None:
-                    self.walk.problems.append(f"scripted step: no control labelled {wanted!r} on {before.key}")
-                    continue
-                if step.tap is not None:
-                    self.device.tap(node)
-                else:
-                    self.device.type_text(node, (step.type or {})["text"])
+                self.device.type_text(node, (step.type or {})["text"])
             self._settle()
             self._record("step", None, before, self.observe())
 
-    def explore(self, screen: Screen, depth: int, max_priority: int) -> bool:
-        """Walk `screen`'s controls up to `max_priority`; False when the walk lost its way back."""
-        self._explored.add(screen.signature())
-        # Tabs are walked from the start screen only: from anywhere else they lead to the same places.
-        candidates = sorted((n for n in screen.actionable() if tappable(n) and (depth == 1 or not n.in_tabbar)
-                             and priority(n) <= max_priority), key=priority)
-        for candidate in candidates:
-            if not self._budget_left():
+    def candidates(self, screen: Screen, depth: int) -> list[UiNode]:
+        """What to try on `screen`, best first. Tabs only from the start screen: from anywhere else they lead
+        to the same places."""
+        where = place(screen)
+        found = [n for n in screen.actionable() if tappable(n) and (depth == 1 or not n.in_tabbar)
+                 and self._key(where, n) not in self._tried]
+        return sorted(found, key=priority)
+
+    def _worth_trying(self, where: str, node: UiNode) -> bool:
+        if self._key(where, node) in self._tried:
+            return False
+        if priority(node) == UNLABELED:
+            if self._unlabeled[where] >= UNLABELED_PER_PLACE:
                 return False
-            where = "tabbar" if candidate.in_tabbar else screen.signature()
-            key = (where, candidate.role, candidate.label or candidate.ref)
-            if key in self._tried or key in self._in_place:
-                continue
-            # Apps re-render: act on the control as it is now, found again by role and label.
-            now = self.device.screen()
-            if now.signature() != screen.signature():
-                return False
-            node = next((n for n in now.nodes if (n.role, n.label) == (candidate.role, candidate.label)), candidate)
-            self._tried.add(key)
-            try:
-                after = self.act(node, screen)
-            except UiError as e:  # the control went away under us: note it and go on
-                self.walk.problems.append(f"could not act on {node.label!r} at {screen.key}: {e}")
-                continue
-            if after.signature() == screen.signature():
-                self._in_place.add(key)
-                continue
-            fresh = after.signature() not in self._explored and depth < self.settings.max_depth
-            if fresh and not self.explore(after, depth + 1, max_priority):
-                self._tried.discard(key)  # come back through here on the next pass
-                self._explored.discard(after.signature())
-            if not self.back_to(screen):
-                return False
+            self._unlabeled[where] += 1
+        self._tried.add(self._key(where, node))
         return True
+
+    def explore(self, screen: Screen, depth: int) -> bool:
+        """Walk `screen`'s controls depth first; False when the walk lost its way back or ran out of budget."""
+        where = place(screen)
+        self._open.add(where)
+        try:
+            for candidate in self.candidates(screen, depth):
+                if not self._budget_left():
+                    return False
+                now = self._current or screen
+                if place(now) != where:
+                    return False
+                if not self._worth_trying(where, candidate):
+                    continue
+                after = self._try(candidate, now)
+                if after is None or place(after) == where:
+                    continue  # in place: a form stays the same form whatever was chosen in it
+                target = place(after)
+                if target not in self._finished and target not in self._open and depth < self.settings.max_depth:
+                    self.explore(after, depth + 1)
+                if not self.back_to(screen):
+                    return False
+            self._finished.add(where)
+            return True
+        finally:
+            self._open.discard(where)
+
+    def survey(self, home: Screen) -> list[Branch]:
+        """Every tab and every control of the start screen once, back after each: coverage before depth.
+        Returns the branches found, best first (by what the control and the screen it opens promise)."""
+        where = place(home)
+        branches: list[Branch] = []
+        for candidate in self.candidates(home, 1):
+            if self._stop_reason():
+                break
+            if not (self.back_to(home) or self.go_home(home)):
+                continue
+            if not self._worth_trying(where, candidate):
+                continue
+            after = self._try(candidate, self._current or home)
+            if after is None or place(after) == where:
+                continue
+            inside = min((priority(n) for n in after.actionable() if tappable(n) and not n.in_tabbar), default=OTHER)
+            branches.append(Branch((min(inside, rank(candidate)), rank(candidate)), candidate))
+        if not self._stop_reason():
+            self._finished.add(where)
+        return sorted(branches, key=lambda b: b.score)
+
+    def deepen(self, home: Screen, branches: list[Branch]) -> None:
+        """Each branch walked depth first with its share of what is left (time and actions), unused share
+        going to the branches after it; branches cut short get further rounds while they find something."""
+        pending = branches
+        while pending and not self._stop_reason():
+            tried = len(self._tried)
+            unfinished: list[Branch] = []
+            for index, branch in enumerate(pending):
+                if self._stop_reason():
+                    return
+                share = len(pending) - index
+                self._branch_deadline = self.clock() + (self._deadline - self.clock()) / share
+                self._branch_actions = self._actions + max(1, (self.settings.max_actions - self._actions) // share)
+                self._stale = 0
+                try:
+                    if not self.go_home(home):
+                        unfinished.append(branch)
+                        continue
+                    # Tapped again for a reason: to reach what lies behind it.
+                    after = self._try(branch.node, self._current or home)
+                    if after is None or place(after) == place(home):
+                        continue
+                    if not self.explore(after, 2):
+                        unfinished.append(branch)
+                finally:
+                    self._branch_deadline, self._branch_actions = math.inf, math.inf
+            if len(self._tried) == tried:
+                return  # a whole round found nothing new to try
+            pending = unfinished
 
     def run(self, steps: tuple[Step, ...] = ()) -> Walk:
         self._deadline = self.clock() + self.settings.budget_s
-        self._settle()  # let the start screen finish drawing before it is judged (Art. 5: 首屏)
-        self.run_steps(steps)
-        home = self.observe()
-        # First every tab and every keyword control, then the rest. Each phase makes passes from the
-        # start screen until one finishes, or the budget or the plateau ends the walk.
-        for max_priority in (2, 3):
-            # Each phase walks the paths again (tabs, entries) to reach the controls it adds.
-            self._tried.clear()
-            self._explored.clear()
-            self._stale = 0
-            while self._budget_left():
-                if self.explore(home, 1, max_priority):
-                    break
-                try:
-                    self.device.home()
-                except UiError as e:
-                    self.walk.problems.append(f"explorer stopped: {e}")
-                    return self.walk
-                self._settle()
-                self._record("home", None, home, self.observe())
+        stopped = ""
+        try:
+            self._settle()  # let the start screen finish drawing before it is judged (Art. 5: 首屏)
+            self._entry_key = self.observe().key
+            self.run_steps(steps)
+            home = self.observe()
+            self.deepen(home, self.survey(home))
+            stopped = self._stop_reason() or "done"
+        except WalkOver as e:
+            self.walk.problems.append(str(e))
+            stopped = e.stopped
+        except UiError as e:  # the app's UI ended the walk: what was recorded stands
+            self.walk.problems.append(f"explorer stopped: {e}")
+            stopped = "hung" if isinstance(e, AppHung) else "error"
+        self.walk.coverage = self.coverage(stopped)
         return self.walk
+
+    def coverage(self, stopped: str) -> Coverage:
+        def counts(keys: list[ControlKey]) -> tuple[int, int]:
+            return len(keys), sum(k in self._tried for k in keys)
+
+        controls = list(self._controls)
+        tabs = [k for k, (p, _) in self._controls.items() if p == TAB]
+        purpose = [k for k, (p, _) in self._controls.items() if p in (PURPOSE, FEATURE)]
+        unlabeled = [k for k, (p, _) in self._controls.items() if p == UNLABELED]
+        untried = list(dict.fromkeys(self._controls[k][1] for k in purpose if k not in self._tried))
+        return Coverage(screens=len(self._seen), controls_seen=counts(controls)[0], controls_tried=counts(controls)[1],
+                        tabs_seen=counts(tabs)[0], tabs_tried=counts(tabs)[1], purpose_seen=counts(purpose)[0],
+                        purpose_tried=counts(purpose)[1], unlabeled_seen=counts(unlabeled)[0],
+                        unlabeled_tried=counts(unlabeled)[1], untried=untried[:UNTRIED_SHOWN], stopped=stopped)

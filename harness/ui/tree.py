@@ -45,6 +45,9 @@ class Screen:
     nodes: tuple[UiNode, ...]
     texts: tuple[str, ...] = field(default=())
     """All visible text lines, in reading order."""
+    outside: str = ""
+    """Where the device shows something that is not the app (a page on a host outside the scenario's, the
+    browser's own new-tab page, another app): its address. Empty on the app's own screens; never recorded."""
 
     def signature(self) -> str:
         """Same screen = same place and same controls (texts that tick, like clocks, are left out)."""
@@ -55,10 +58,13 @@ class Screen:
         return [n for n in self.nodes if n.clickable or n.editable or n.role == "file"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "nodes": [n.to_dict() for n in self.nodes],
-                "texts": list(self.texts)}
+        data: dict[str, Any] = {"key": self.key, "title": self.title, "nodes": [n.to_dict() for n in self.nodes],
+                                "texts": list(self.texts)}
+        if self.outside:
+            data["outside"] = self.outside
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Screen:
         return cls(data["key"], data.get("title", ""), tuple(UiNode.from_dict(n) for n in data["nodes"]),
-                   tuple(data.get("texts", ())))
+                   tuple(data.get("texts", ())), data.get("outside", ""))

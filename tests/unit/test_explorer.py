@@ -26,31 +26,49 @@ APP: dict[str, list[tuple[str, str, str | None]]] = {
 }
 
 
+Page = list[tuple[str, str, str | None]]
+OUTSIDE = {"newtab": "chrome://new-tab-page/", "gov": "https://www.gov.cn/"}
+"""Pages that are not the app: the browser's new-tab page, another host."""
+
+
 class FakeDevice:
-    """Follows APP; back pops a history stack like a browser."""
+    """Follows its app (APP by default); back pops a history stack like a browser. A target starting with '='
+    changes the page in place (same route, no history entry); 'page~variant' shares the route of 'page'."""
 
     id = "fake"
 
-    def __init__(self) -> None:
+    def __init__(self, app: dict[str, Page] | None = None) -> None:
+        self.app = app or APP
         self.history = ["home"]
         self.taps: list[str] = []
         self.files: list[Path] = []
         self.shots: list[Path] = []
+        self.values: dict[str, str] = {}
 
     def screen(self) -> Screen:
         page = self.history[-1]
+        if page in OUTSIDE:
+            return Screen(key="/", title=page, nodes=(UiNode("x", "link", "新闻", clickable=True),),
+                          outside=OUTSIDE[page])
+        editable = ("textarea", "input")
         nodes = tuple(
-            UiNode(ref=f"{page}:{i}", role=role, text="" if role in ("file", "textarea", "input") else text,  # type: ignore[arg-type]
-                   hint=text if role in ("file", "textarea", "input") else "", clickable=role in ("tab", "button"),
-                   editable=role in ("textarea", "input"), in_tabbar=role == "tab")
-            for i, (role, text, _) in enumerate(APP[page]))
-        return Screen(key=f"/#/{page}", title=page, nodes=nodes)
+            UiNode(ref=f"{page}:{i}", role=role,  # type: ignore[arg-type]
+                   text=self.values.get(text, "") if role in editable else "" if role == "file" else text,
+                   hint=text if role in ("file", *editable) else "",
+                   clickable=role in ("tab", "button", "link", "select"), editable=role in editable,
+                   in_tabbar=role == "tab")
+            for i, (role, text, _) in enumerate(self.app[page]))
+        return Screen(key=f"/#/{page.split('~')[0]}", title=page, nodes=nodes)
 
     def tap(self, node: UiNode) -> None:
-        self.taps.append(node.label)
+        self.taps.append(node.label or node.ref)
         page = self.history[-1]
-        target = next(t for role, text, t in APP[page] if text == node.label)
-        if target and target != page:
+        if page in OUTSIDE:
+            return
+        target = next(t for i, (_, text, t) in enumerate(self.app[page]) if f"{page}:{i}" == node.ref)
+        if target and target.startswith("="):
+            self.history[-1] = target[1:]
+        elif target and target != page:
             self.history.append(target)
 
     def choose_file(self, node: UiNode, path: Path) -> None:
@@ -177,3 +195,65 @@ def test_a_ui_error_is_noted_and_the_walk_goes_on(tmp_path: Path) -> None:
 def test_a_lost_device_ends_the_walk_for_the_session_to_retry(tmp_path: Path) -> None:
     with pytest.raises(DeviceLost):
         walk(tmp_path, LostMidWalk(), budget_s=20, max_actions=40)
+
+
+# ── staying inside the app ────────────────────────────────────────────────────────────────────
+STAYS: dict[str, Page] = {
+    "home": [("tab", "首页", "home"), ("tab", "我的", "mine"), ("button", "展开更多", "=home~more"),
+             ("link", "中国政府网", "gov")],
+    "home~more": [("tab", "首页", "home"), ("tab", "我的", "mine"), ("button", "收起", "=home"),
+                  ("link", "中国政府网", "gov")],
+    "mine": [("button", "关于我们", "about")], "about": [],
+}
+
+
+class BrowserHistory(FakeDevice):
+    """Back at the first history entry goes where a browser goes: its own new-tab page."""
+
+    def __init__(self, app: dict[str, Page]) -> None:
+        super().__init__(app)
+        self.left: list[str] = []
+
+    def back(self) -> None:
+        if len(self.history) == 1:
+            self.left.append(self.history[0])
+            self.history = ["newtab"]
+        else:
+            self.history.pop()
+
+
+def test_back_at_the_entry_never_leaves_the_app(tmp_path: Path) -> None:
+    # 展开更多 changes the start screen in place: going back to the start from there must not press back.
+    device = BrowserHistory(STAYS)
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s")  # type: ignore[arg-type]
+    explorer.run((Step(back=True),))  # a scripted back at the entry too
+    assert device.left == []
+    assert all(not v.screen.get("outside") and v.screen["title"] != "newtab" for v in explorer.walk.screens)
+    assert {"展开更多", "我的", "关于我们"} <= set(device.taps)
+
+
+def test_a_page_outside_the_apps_hosts_is_left_at_once_and_never_recorded(tmp_path: Path) -> None:
+    device = BrowserHistory(STAYS)
+    explorer = walk(tmp_path, device)
+    assert "中国政府网" in device.taps
+    assert not [v for v in explorer.walk.screens if v.screen.get("outside") or v.screen["title"] == "gov"]
+    assert "新闻" not in device.taps  # nothing on the outside page was explored
+    assert any("https://www.gov.cn/" in n for n in explorer.walk.notes)
+    assert {"我的", "关于我们"} <= set(device.taps)  # and the walk went on inside the app
+
+
+class ClosesWindows(FakeDevice):
+    """A device that closed a window the app opened on a foreign host, and says so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notes = ["关闭了应用打开的新窗口（不在应用的主机内）：https://www.gov.cn/"]
+
+    def take_notes(self) -> list[str]:
+        notes, self.notes = self.notes, []
+        return notes
+
+
+def test_what_the_device_did_to_stay_inside_is_noted(tmp_path: Path) -> None:
+    explorer = walk(tmp_path, ClosesWindows())
+    assert explorer.walk.notes == ["关闭了应用打开的新窗口（不在应用的主机内）：https://www.gov.cn/"]

@@ -38,3 +38,16 @@ def test_a_generic_failure_is_device_loss_only_when_the_probe_fails() -> None:
 def test_a_session_the_driver_no_longer_knows_or_an_appium_that_does_not_answer_is_lost() -> None:
     assert isinstance(raise_in(InvalidSessionIdException("whatever"), healthy=True), DeviceLost)
     assert isinstance(raise_in(ConnectionRefusedError(111, "refused"), healthy=True), DeviceLost)
+
+
+def test_a_command_that_gets_no_answer_in_time_is_a_hung_app_not_a_lost_device() -> None:
+    import urllib3
+
+    from harness.errors import AppHung
+
+    timeout = urllib3.exceptions.ReadTimeoutError(None, "/session/1/execute/sync", "Read timed out.")  # type: ignore[arg-type]
+    assert isinstance(raise_in(timeout, healthy=False), AppHung)
+    retried = urllib3.exceptions.MaxRetryError(None, "/session/1/window/handles", timeout)  # type: ignore[arg-type]
+    assert isinstance(raise_in(retried, healthy=False), AppHung)
+    refused = urllib3.exceptions.MaxRetryError(None, "/status", ConnectionRefusedError(111, "refused"))  # type: ignore[arg-type]
+    assert isinstance(raise_in(refused, healthy=True), DeviceLost)

@@ -13,6 +13,30 @@ from harness import tools
 from harness.errors import BackendUnavailable, HostError
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc): what a server this harness started has started in turn."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(status.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(status.parent.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 class LocalAppium:
     def __init__(self, device_id: str, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
         self.device_id = device_id
@@ -49,6 +73,11 @@ class LocalAppium:
             self.__exit__()
             raise HostError(f"{self.device_id}: Appium did not start: {e}") from e
         return self
+
+    def descendants(self) -> list[int]:
+        """The processes this Appium started (drivers, browsers)."""
+        process = self._service._process if self._service is not None else None
+        return descendants(process.pid) if process is not None else []
 
     def __exit__(self, *exc: object) -> None:
         if self._service is not None:

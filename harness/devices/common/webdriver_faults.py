@@ -15,7 +15,7 @@ from selenium.common.exceptions import (
     WebDriverException,
 )
 
-from harness.errors import DeviceLost, UiError
+from harness.errors import AppHung, DeviceLost, UiError
 
 APP_CAUSED = (JavascriptException, TimeoutException)
 """What the app itself caused (its script threw, it hung): never a sign that the session is gone."""
@@ -27,6 +27,13 @@ def classified(device_id: str, what: str, healthy: Callable[[], bool]) -> Iterat
     or UiError (the app did not do what the action needed)."""
     try:
         yield
+    except (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.MaxRetryError) as e:
+        # Appium took the command but gave no answer in the client's bounded time: the page (or what runs it)
+        # hangs. Appium serialises a session's commands, so no probe can tell more until it is thrown away.
+        reason = e.reason if isinstance(e, urllib3.exceptions.MaxRetryError) else e
+        if not isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+            raise DeviceLost(device_id, f"{what}: Appium does not answer: {type(reason).__name__}") from e
+        raise AppHung(device_id, f"{what}: no answer within the command's bounded time") from e
     except (OSError, urllib3.exceptions.HTTPError) as e:  # Appium itself does not answer
         raise DeviceLost(device_id, f"{what}: Appium does not answer: {type(e).__name__}") from e
     except InvalidSessionIdException as e:

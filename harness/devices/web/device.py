@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import signal
 import tempfile
 import time
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,19 +23,21 @@ from urllib.parse import urlsplit
 import urllib3
 from appium import webdriver
 from appium.options.common import AppiumOptions
+from appium.webdriver.client_config import AppiumClientConfig
 from selenium.common.exceptions import (
     WebDriverException,
 )
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.timeouts import Timeouts
 
 from harness import tools
 from harness.config.farm import WebDeviceSpec
-from harness.devices.common.appium_server import LocalAppium
+from harness.devices.common.appium_server import LocalAppium, cmdline, descendants
 from harness.devices.common.webdriver_faults import classified
 from harness.devices.protocol import LaunchInfo, RunSetup, VideoInfo
 from harness.devices.web.display import VirtualDisplay
 from harness.devices.web.x11_recorder import X11Recorder
-from harness.errors import DeviceError, UiError
+from harness.errors import AppHung, DeviceError, UiError
 from harness.instrumentation.web_hooks import hook_script
 from harness.ui.tree import Screen, UiNode
 
@@ -41,15 +46,41 @@ SNAPSHOT_SCRIPT = (_JS / "devices" / "web" / "dom_snapshot.js").read_text(encodi
 TAP_TARGET_SCRIPT = """
 const el = document.querySelector(arguments[0]);
 if (!el) return null;
+if (el.tagName === 'SELECT') {
+  // A finger on a select opens the browser's own picker; choose the next option as the picker would.
+  if (el.options.length) el.selectedIndex = (el.selectedIndex + 1) % el.options.length;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  return 'chosen';
+}
 el.scrollIntoView({block: 'center', inline: 'center'});
 const r = el.getBoundingClientRect();
 const x = r.left + r.width / 2, y = r.top + r.height / 2;
 const top = document.elementFromPoint(x, y);
 return [x, y, !!top && (top === el || el.contains(top))];
 """
-"""Where to tap a control (its centre, scrolled into view) and whether a finger would reach it there."""
+"""Where to tap a control (its centre, scrolled into view) and whether a finger would reach it there; a
+select gets its next option instead."""
 QUIET_MS = 300
 """A page whose DOM has not changed for this long, with nothing in flight, has settled."""
+PAGE_LOAD_S = 20
+"""Longest wait for a page to load: chromedriver then answers with a timeout (the app's slowness)."""
+SCRIPT_S = 10
+COMMAND_S = 30.0
+"""Longest wait for any answer from Appium (the HTTP client's read timeout): above the page-load timeout, so
+chromedriver's own answer comes first; past it the page is taken as hung (AppHung), never waited on for
+Appium's 240 s."""
+START_S = 120.0
+"""Starting a session launches chromedriver and Chromium: allowed longer than one command."""
+NEW_WINDOW_S = 3.0
+"""How long a window the app opened gets to show its address before it is judged."""
+
+
+def outside_of(url: str, hosts: tuple[str, ...] | list[str] | set[str]) -> bool:
+    """Is `url` not the app's: another scheme (the browser's new-tab page, data:, about:) or a host that is
+    not one of the scenario's?"""
+    parts = urlsplit(url)
+    return parts.scheme not in ("http", "https") or (parts.hostname or "") not in hosts
 
 
 def origins(setup: RunSetup) -> list[str]:
@@ -110,6 +141,13 @@ class WebDevice:
         self._driver: Any = None
         self._setup: RunSetup | None = None
         self._profile: Path | None = None
+        self._entry_index = 0
+        """The entry's place in the tab's history: back never goes before it (that is the browser's, not the app's)."""
+        self._window = ""
+        self._chromedriver_port = 0
+        self._hung = False
+        """A command got no answer: the session queues every later one behind it, so none is sent again."""
+        self._notes: list[str] = []
 
     @property
     def id(self) -> str:
@@ -171,7 +209,8 @@ class WebDevice:
         options.set_capability("appium:autodownloadEnabled", False)
         # Each run its own chromedriver port: with the default (9515) two web devices on one machine
         # would share one chromedriver and end each other's sessions.
-        options.set_capability("appium:chromedriverPort", tools.free_port())
+        self._chromedriver_port = tools.free_port()
+        options.set_capability("appium:chromedriverPort", self._chromedriver_port)
         options.set_capability("appium:newCommandTimeout", 600)
         options.set_capability("pageLoadStrategy", "eager")  # don't wait on slow images / beacons
         options.set_capability("goog:chromeOptions", {
@@ -192,12 +231,21 @@ class WebDevice:
     def launch(self, setup: RunSetup) -> LaunchInfo:
         url = self._appium.url if self._appium else self.spec.appium
         self._setup = setup
+        self._hung = False
+        self._notes = []
+        # Every command bounded: a read timeout (no retry: a GET would be sent again and wait again), the
+        # page-load and script timeouts inside chromedriver below it.
+        config = AppiumClientConfig(url, timeout=int(START_S), init_args_for_pool_manager={
+            "init_args_for_pool_manager": {"retries": urllib3.Retry(total=3, connect=3, read=False, status=0)}})
         try:
-            self._driver = webdriver.Remote(url, options=self._options(setup))
+            self._driver = webdriver.Remote(url, options=self._options(setup), client_config=config)
         except WebDriverException as e:
             raise DeviceError(self.id, f"browser session did not start: {e.msg}") from e
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise DeviceError(self.id, f"browser session did not start: {type(e).__name__}") from e
+        config.timeout = int(COMMAND_S)
         self._driver.command_executor.add_command("fingertipCdp", "POST", "/session/$sessionId/goog/cdp/execute")
-        self._driver.set_page_load_timeout(30)
+        self._driver.timeouts = Timeouts(page_load=PAGE_LOAD_S, script=SCRIPT_S, implicit_wait=0)
         location = setup.scenario.canaries.location
         self._cdp("Page.addScriptToEvaluateOnNewDocument", {"source": hook_script(setup.hook_secret)})
         self._cdp("Emulation.setGeolocationOverride",
@@ -209,6 +257,8 @@ class WebDevice:
         started = time.time()
         with self._driving(f"load the entry {setup.scenario.entry}"):
             self._driver.get(setup.scenario.entry)
+            self._window = self._driver.current_window_handle
+            self._entry_index = int(self._cdp("Page.getNavigationHistory", {})["currentIndex"])
             timing = self._driver.execute_script(
                 "const n = performance.getEntriesByType('navigation')[0]; return n ? n.duration : null;")
         if not isinstance(timing, int | float) or isinstance(timing, bool):
@@ -231,6 +281,8 @@ class WebDevice:
 
     def finish(self) -> None:
         driver, self._driver = self._driver, None
+        if driver is not None and self._hung:
+            self._stop_hung_browser()
         if driver is not None:
             with contextlib.suppress(Exception):
                 driver.quit()
@@ -238,10 +290,28 @@ class WebDevice:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
 
+    def _stop_hung_browser(self) -> None:
+        """End this session's chromedriver and its Chromium (only those: found by the port this run gave
+        chromedriver, under the Appium this device started), so the hung command returns and Appium serves the
+        next session at once instead of after its own 240 s."""
+        if self._appium is None:
+            return  # a remote Appium's processes are not ours to end
+        for pid in self._appium.descendants():
+            command = cmdline(pid)
+            if "chromedriver" in command and f"--port={self._chromedriver_port}" in command.split():
+                for victim in [pid, *descendants(pid)]:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(victim, signal.SIGKILL)
+
+    def take_notes(self) -> list[str]:
+        """What the device did on its own to keep the walk inside the app (windows closed or followed)."""
+        notes, self._notes = self._notes, []
+        return notes
+
     def alive(self) -> bool:
         """Does the page still answer? A crashed tab is the app's; a browser or driver that is gone is the
         harness's own fault (DeviceLost), never a verdict about the app."""
-        if self._driver is None:
+        if self._driver is None or self._hung:
             return False
         try:
             with self._driving("alive"):
@@ -261,10 +331,20 @@ class WebDevice:
         except (WebDriverException, OSError, urllib3.exceptions.HTTPError):
             return False
 
-    def _driving(self, what: str) -> contextlib.AbstractContextManager[None]:
-        return classified(self.id, what, self.healthy)
+    @contextlib.contextmanager
+    def _driving(self, what: str) -> Iterator[None]:
+        if self._hung:
+            raise AppHung(self.id, f"{what}: not sent, the page stopped answering earlier")
+        try:
+            with classified(self.id, what, self.healthy):
+                yield
+        except AppHung:
+            self._hung = True
+            raise
 
     def metrics(self) -> dict[str, float]:
+        if self._hung:
+            return {}
         try:
             self._cdp("Performance.enable", {})
             values = {m["name"]: m["value"] for m in self._cdp("Performance.getMetrics", {})["metrics"]}
@@ -280,14 +360,39 @@ class WebDevice:
         time.sleep(min(timeout, 0.2))  # let the app's own event handlers (hashchange…) start their work
         while True:
             try:
-                state = self._driver.execute_script("return window.__fingertipIdle ? window.__fingertipIdle() : null")
-            except WebDriverException:
+                with self._driving("wait for the page to settle"):
+                    state = self._driver.execute_script(
+                        "return window.__fingertipIdle ? window.__fingertipIdle() : null")
+            except AppHung:
+                raise
+            except UiError:
                 state = None
-            if state and state["inflight"] == 0 and state["quietMs"] >= QUIET_MS and state["ready"] == "complete":
-                return
-            if time.monotonic() >= deadline:
-                return
+            if (isinstance(state, dict) and state.get("inflight") == 0 and state.get("quietMs", 0) >= QUIET_MS
+                    and state.get("ready") == "complete") or time.monotonic() >= deadline:
+                break
             time.sleep(0.1)
+        self._windows()
+
+    def _windows(self) -> None:
+        """A window the app opened (target=_blank, window.open) is followed in the app's own tab when it is on
+        the app's hosts, and closed either way: the walk stays in one tab, inside the app."""
+        assert self._setup is not None
+        with self._driving("list windows"):
+            handles = [h for h in self._driver.window_handles if h != self._window]
+        for handle in handles:
+            with self._driving("look at a window the app opened"):
+                self._driver.switch_to.window(handle)
+                url, deadline = str(self._driver.current_url), time.monotonic() + NEW_WINDOW_S
+                while url in ("about:blank", "") and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    url = str(self._driver.current_url)
+                self._driver.close()
+                self._driver.switch_to.window(self._window)
+                if outside_of(url, set(self._setup.scenario.hosts)):
+                    self._notes.append(f"关闭了应用打开的新窗口（不在应用的主机内）：{url[:200]}")
+                else:
+                    self._notes.append(f"应用打开的新窗口在本标签页中继续：{url[:200]}")
+                    self._driver.get(url)
 
     def screen(self) -> Screen:
         with self._driving("snapshot"):
@@ -295,7 +400,10 @@ class WebDevice:
         if not isinstance(data, dict):
             raise UiError(self.id, "the page gave no snapshot")
         nodes = tuple(UiNode.from_dict(n) for n in data["nodes"])
-        return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]))
+        assert self._setup is not None
+        href = str(data.get("href", ""))
+        outside = href if outside_of(href, set(self._setup.scenario.hosts)) else ""
+        return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]), outside=outside)
 
     def _element(self, node: UiNode) -> Any:
         return self._driver.find_element(By.CSS_SELECTOR, f'[data-fingertip-ref="{node.ref}"]')
@@ -308,6 +416,8 @@ class WebDevice:
             where = self._driver.execute_script(TAP_TARGET_SCRIPT, f'[data-fingertip-ref="{node.ref}"]')
             if where is None:
                 raise UiError(self.id, f"control {node.label!r} is gone from the page")
+            if where == "chosen":
+                return
             x, y, reachable = where
             if not reachable:
                 self._driver.execute_script(
@@ -327,8 +437,14 @@ class WebDevice:
             self._element(node).send_keys(str(path))
 
     def back(self) -> None:
+        """Back, but never before the entry: there is only the browser's new-tab page, not the app. At the entry
+        the app's start is loaded again (what back to the start screen means inside the app)."""
+        assert self._setup is not None
         with self._driving("back"):
-            self._driver.back()
+            if int(self._cdp("Page.getNavigationHistory", {})["currentIndex"]) <= self._entry_index:
+                self._driver.get(self._setup.scenario.entry)
+            else:
+                self._driver.back()
 
     def home(self) -> None:
         assert self._setup is not None

@@ -51,4 +51,4 @@ for (const el of document.querySelectorAll(CONTROLS)) {
 }
 document.documentElement.dataset.fingertipNext = String(next);
 const texts = (document.body ? document.body.innerText : "").split("\n").map((s) => s.trim()).filter(Boolean).slice(0, 400);
-return { key: location.pathname + location.hash, title: document.title, nodes, texts };
+return { key: location.pathname + location.hash, href: location.href, title: document.title, nodes, texts };

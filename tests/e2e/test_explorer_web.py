@@ -1,0 +1,148 @@
+"""The explorer on the real web device stays inside the app and never waits long on it: a back at the entry,
+links that open windows (target=_blank) on a foreign host and on the app's own, a link to a foreign host in
+the same tab, and a page that stops answering."""
+
+from __future__ import annotations
+
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from harness.capture.proxy import CaptureProxy, ca_spki_hash
+from harness.config.farm import WebDeviceSpec
+from harness.config.scenario import Explore, Scenario
+from harness.devices.common.appium_server import cmdline
+from harness.devices.protocol import RunSetup
+from harness.devices.web import device as web_device
+from harness.devices.web.device import WebDevice
+from harness.evidence.canaries import make_canary_photo
+from harness.ui.explorer import Explorer
+
+pytestmark = pytest.mark.e2e
+HOST, FOREIGN = "app.demo.test", "foreign.example.test"
+
+
+def page(title: str, body: str) -> bytes:
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><h1>{title}</h1>{body}</body></html>").encode()
+
+
+PAGES = {
+    "/": page("入口", f'<a href="http://{FOREIGN}/x" target="_blank">外部新窗口</a> '
+                    '<a href="/other" target="_blank">本站新窗口</a> '
+                    f'<a href="http://{FOREIGN}/y">外部链接</a> '
+                    "<button onclick=\"document.querySelector('h1').textContent='已展开';"
+                    "this.textContent='收起'\">展开</button>"),
+    "/other": page("本站其他页", '<a href="/">返回首页</a>'),
+    "/hang": page("会卡住的页面", '<button onclick="while (true) {}">考勤打卡</button>'),
+}
+
+
+class Pages(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = PAGES.get(self.path.split("?")[0], page("没有这一页", ""))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+class Origin(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self) -> None:  # no getfqdn(): no reverse DNS lookup
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "127.0.0.1", self.server_address[1]
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[int]:
+    server = Origin(("127.0.0.1", 0), Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def device(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDevice]:
+    with WebDevice(WebDeviceSpec(id="web-explore", headless=True), tmp_path_factory.mktemp("device")) as opened:
+        yield opened
+
+
+def launched(device: WebDevice, tmp_path: Path, port: int, path: str) -> tuple[CaptureProxy, RunSetup]:
+    scenario = Scenario.model_validate({
+        "path": tmp_path / "s.yaml", "id": "stay", "name": "留在应用内", "platform": "web",
+        "entry": f"http://{HOST}:{port}{path}", "hosts": {HOST: ["127.0.0.1"]},
+    }, context={"path": tmp_path / "s.yaml"})
+    proxy = CaptureProxy(tmp_path, tmp_path / "ca", {HOST: [("127.0.0.1", port)]}, ports={HOST: [port]}).__enter__()
+    setup = RunSetup(scenario=scenario, run_dir=tmp_path, proxy_url=proxy.url, ca_spki=ca_spki_hash(tmp_path / "ca"),
+                     ca_cert=tmp_path / "ca" / "mitmproxy-ca-cert.pem",
+                     canary_photo=make_canary_photo(tmp_path / "canaries", "stay"), hook_secret="a" * 32)
+    device.launch(setup)
+    return proxy, setup
+
+
+def explorer_for(device: WebDevice, tmp_path: Path, **settings: float) -> Explorer:
+    explore = Explore(**{"budget_s": 40, "max_actions": 30, "settle_s": 1, **settings})  # type: ignore[arg-type]
+    return Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens")
+
+
+def test_windows_foreign_pages_and_the_entry_keep_the_walk_inside_the_app(
+        device: WebDevice, origin: int, tmp_path: Path) -> None:
+    proxy, _ = launched(device, tmp_path, origin, "/")
+    try:
+        walk = explorer_for(device, tmp_path).run()
+        handles = device._driver.window_handles
+    finally:
+        device.finish()
+        proxy.stop()
+    keys = {v.screen["key"] for v in walk.screens}
+    assert keys == {"/", "/other"}, [(v.screen["key"], v.screen["title"]) for v in walk.screens]
+    assert not [v for v in walk.screens if v.screen.get("outside")]
+    assert len(handles) == 1  # every window the app opened was closed
+    notes = "\n".join(walk.notes)
+    assert f"关闭了应用打开的新窗口（不在应用的主机内）：http://{FOREIGN}/x" in notes
+    assert f"应用打开的新窗口在本标签页中继续：http://{HOST}:{origin}/other" in notes
+    assert f"离开了应用之外的页面：http://{FOREIGN}/y" in notes
+    tapped = {a.label for a in walk.actions if a.kind == "tap"}
+    assert {"外部新窗口", "本站新窗口", "外部链接", "展开"} <= tapped
+
+
+def test_a_page_that_stops_answering_ends_the_walk_in_seconds_and_the_session_is_thrown_away(
+        device: WebDevice, origin: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web_device, "COMMAND_S", 8.0)
+    proxy, setup = launched(device, tmp_path, origin, "/hang")
+    explorer = explorer_for(device, tmp_path)
+    walker = threading.Thread(target=explorer.run, daemon=True)
+    started = time.monotonic()
+    try:
+        walker.start()
+        walker.join(timeout=60)  # Appium's own limit would be 240 s per command
+        assert not walker.is_alive(), "the walk is still waiting on the hung page"
+        assert time.monotonic() - started < 60
+        assert explorer.walk.coverage is not None and explorer.walk.coverage.stopped == "hung"
+        assert any("stopped answering" in p for p in explorer.walk.problems)
+        assert device.alive() is False
+        port = device._chromedriver_port
+    finally:
+        device.finish()
+    assert not [p for p in device._appium.descendants() if f"--port={port}" in cmdline(p).split()] \
+        if device._appium else True
+    # The device takes the next run at once: no command queued behind the hung one.
+    started = time.monotonic()
+    try:
+        device.launch(setup)
+        assert device.screen().title == "会卡住的页面"
+        assert time.monotonic() - started < 30
+    finally:
+        device.finish()
+        proxy.stop()
