@@ -7,8 +7,11 @@ and writes the cell's results at once; the cell's other items read them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
+import sys
+import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -25,12 +28,14 @@ from harness.devices.registry import PLATFORM_OF_KIND, open_device
 from harness.errors import (
     AppIncompatible,
     BackendUnavailable,
+    CellTimeout,
     DeviceError,
     DeviceLost,
     FingertipError,
     HostError,
     PackageError,
 )
+from harness.observe.model import Observations
 from harness.reports.results import CELL_RESULTS, judge, missing_record, write_cell
 from harness.reports.run_page import write_run_pages
 from harness.run import RunPaths, execute_run
@@ -54,6 +59,31 @@ def finished_cell(root: Path, checks: list[Check]) -> dict[str, dict[str, Any]] 
     return records
 
 
+WATCHDOG_MARGIN_S = 180.0
+"""A cell's wall clock beyond its own budgets: servers and proxy, launch, settling past the last action, the IPv6
+probes, restoring the device. Every device command is bounded too: this catches what hangs anyway."""
+ABANDONED_WAIT_S = 30.0
+"""How long a cell past its watchdog gets to unwind once its device is closed under it."""
+
+
+def watchdog_s(scenario: Scenario, margin: float = WATCHDOG_MARGIN_S) -> float:
+    """A cell's wall-clock limit: exploring, dwelling, the IPv6-only walk, scripted waits, plus `margin`."""
+    waits = sum(step.wait or 0.0 for step in scenario.steps)
+    return scenario.explore.budget_s + scenario.explore.dwell_s + scenario.ipv6.only_pass_s + waits + margin
+
+
+def where_stuck(thread: threading.Thread) -> str:
+    """The innermost project frames of a running thread: where a cell hangs, for its error."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is None:
+        return "unknown"
+    root = Path(__file__).resolve().parents[1]
+    stack = [(Path(f.filename).resolve(), f) for f in traceback.extract_stack(frame)]
+    ours = [(p.relative_to(root), f) for p, f in stack if p.is_relative_to(root)]
+    shown = ours[-3:] or [(p, f) for p, f in stack[-1:]]
+    return " ← ".join(f"{p.as_posix() if ours else p.name}:{f.lineno} {f.name}" for p, f in reversed(shown))
+
+
 def checks_for(scenario: Scenario) -> list[Check]:
     return checks_for_platform(scenario.platform)
 
@@ -64,8 +94,9 @@ def devices_for(scenario: Scenario, farm: Farm) -> list[DeviceSpecBase]:
 
 class SweepSession:
     def __init__(self, farm: Farm, sweep_dir: Path, sweep_id: str, lease_dir: Path, masked: bool = True,
-                 resume: bool = False, retries: int = 1) -> None:
+                 resume: bool = False, retries: int = 1, watchdog_margin_s: float = WATCHDOG_MARGIN_S) -> None:
         self.farm = farm
+        self.watchdog_margin_s = watchdog_margin_s
         self.resume = resume
         self.retries = retries
         self._faults: Counter[str] = Counter()
@@ -146,9 +177,14 @@ class SweepSession:
                              f"{self._quarantined[spec.id]}")
             try:
                 device = self._device(spec)
-                observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked)
+                observations = self._watched(scenario, spec, root, functools.partial(
+                    execute_run, scenario, device, self.sweep_dir, self.sweep_id, self.masked))
             except BackendUnavailable as e:
                 return without_run("skip", f"设备不可用：{e}")
+            except CellTimeout as e:
+                log.error("run %s@%s: %s; device reopened for the next cell", scenario.id, spec.id, e)
+                return without_run("error", f"运行超过看门狗时限 {e.limit_s:.0f} 秒，卡在 {e.where}；"
+                                            "设备已关闭，下一单元重新打开")
             except (AppIncompatible, PackageError) as e:  # the compatibility finding; other articles not run
                 return self._incompatible(scenario, spec, checks, cell_dir, e.message, e.reason, without_run)
             except HostError as e:
@@ -181,6 +217,37 @@ class SweepSession:
                         record["run"]["retried"] = attempt
                 return records
         raise AssertionError("unreachable: the last attempt returns")
+
+    def _watched(self, scenario: Scenario, spec: DeviceSpecBase, root: Path,
+                 run: Callable[[], Observations]) -> Observations:
+        """`run` with a wall-clock watchdog: past it the device is closed under the run (its browser, driver
+        and Appium end, so what waits on them returns), the run is left to unwind, and CellTimeout names
+        where it hung. A run cut short this way keeps no observations a recheck could judge."""
+        limit = watchdog_s(scenario, self.watchdog_margin_s)
+        outcome: list[Observations | BaseException] = []
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                outcome.append(run())
+            except BaseException as e:  # handed to the session's own handling below
+                outcome.append(e)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=target, name=f"cell {scenario.id}@{spec.id}", daemon=True)
+        worker.start()
+        if not done.wait(limit):
+            where = where_stuck(worker)
+            self._drop_device(spec)  # reopened by the next cell that needs it
+            if done.wait(ABANDONED_WAIT_S):
+                with contextlib.suppress(OSError):
+                    (root / "observations.json").replace(root / "observations-unfinished.json")
+            raise CellTimeout(limit, where)
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def _incompatible(self, scenario: Scenario, spec: DeviceSpecBase, checks: list[Check], cell_dir: str,
                       message: str, reason: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +239,58 @@ def test_a_package_that_cannot_be_read_is_a_compatibility_finding(
     assert records["compatibility"]["verdict"] == "fail"
     assert "not an APK" in records["compatibility"]["summary"]
     assert not session._faults
+
+
+class ClosedUnderTheRun:
+    """A device whose commands hang until it is closed (its browser and driver killed), as a hung page does."""
+
+    def __init__(self, opened: list[int], closed: threading.Event) -> None:
+        self.opened, self.closed = opened, closed
+
+    def __enter__(self) -> ClosedUnderTheRun:
+        self.opened.append(1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.closed.set()
+
+    def healthy(self) -> bool:
+        return True
+
+
+def test_a_cell_past_its_watchdog_is_an_error_naming_where_it_hung_and_the_device_is_reopened(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app.apk").write_bytes(b"PK")
+    (tmp_path / "app.yaml").write_text("id: app\nname: 应用\nplatform: android\nentry: app.apk\n"
+                                       "hosts:\n  api.example.gov.cn: [127.0.0.1]\n"
+                                       "explore: {budget_s: 0.2, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
+                                       encoding="utf-8")
+    spec = AndroidDeviceSpec(id="old-phone", serial="X1")
+    farm = Farm(path=tmp_path / "farm.yaml", devices=(spec,))
+    opened: list[int] = []
+    closed = threading.Event()
+    monkeypatch.setattr(session_module, "open_device", lambda spec, work: ClosedUnderTheRun(opened, closed))
+    session = SweepSession(farm, tmp_path / "sweep", "s1", tmp_path / "leases", watchdog_margin_s=0.5)
+    scenario = load_scenario(tmp_path / "app.yaml")
+    runs: list[int] = []
+
+    def hangs_on_the_device(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        if len(runs) == 1 and not closed.wait(timeout=30):  # bounded, so the old code fails instead of hanging
+            return observations_for(spec)
+        if len(runs) == 1:
+            raise DeviceLost(spec.id, "tap: Appium does not answer")  # what a command killed under it says
+        return observations_for(spec)
+
+    monkeypatch.setattr(session_module, "execute_run", hangs_on_the_device)
+    records = session._run_cell(scenario, spec)
+    assert {r["verdict"] for r in records.values()} == {"error"}
+    summary = records["compatibility"]["summary"]
+    assert "看门狗" in summary and "tests/unit/test_session.py" in summary and "hangs_on_the_device" in summary
+    assert len(runs) == 1  # not retried: it would hang alike
+    assert not session._faults and not session._quarantined
+    assert closed.is_set()  # the device was closed under the hung run …
+    session._cell = None
+    again = session._run_cell(scenario, spec)  # … and reopened for the next cell, which runs
+    assert len(opened) == 2 and len(runs) == 2
+    assert "error" not in {r["verdict"] for r in again.values()}
