@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,9 @@ def _sigterm_interrupts() -> Iterator[None]:
     def interrupted(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, interrupted)
     try:
         yield

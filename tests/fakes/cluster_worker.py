@@ -4,7 +4,7 @@
 Its runs go through the real SweepSession (leases, retries, quarantine, stand-ins, results, run pages); only
 the device and execute_run are replaced, as tests/plugin/test_plugin.py does for local sweeps.
 
-Environment: FINGERTIP_FAKE_MARKS — a folder where each run leaves `<app>@<cell>.on-<device>` as it starts;
+Environment: FINGERTIP_FAKE_LOG — a file each run appends `<app>@<cell> on <device>` to as it starts;
 FINGERTIP_FAKE_HOLD_AFTER=N — after N runs this process's device runs never end (until the process is
 killed): a worker lost mid-cell.
 """
@@ -53,10 +53,10 @@ def fake_execute_run(scenario: Any, device: Any, sweep_dir: Path, sweep_id: str,
 
     global _runs
     cell = cell_device or device.id
-    marks = os.environ.get("FINGERTIP_FAKE_MARKS")
-    if marks:
-        Path(marks).mkdir(parents=True, exist_ok=True)
-        (Path(marks) / f"{scenario.id}@{cell}.on-{device.id}").touch()
+    runs_log = os.environ.get("FINGERTIP_FAKE_LOG")
+    if runs_log:
+        with open(runs_log, "a", encoding="utf-8") as log:
+            log.write(f"{scenario.id}@{cell} on {device.id}\n")
     hold_after = os.environ.get("FINGERTIP_FAKE_HOLD_AFTER")
     with _lock:
         _runs += 1

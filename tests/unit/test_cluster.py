@@ -1,0 +1,278 @@
+"""Multi-host sweeps: a real scheduler and `fingertip worker` processes on 127.0.0.1, each owning its own web
+device (a fake replaying the samples' recorded runs: tests/fakes/cluster_worker.py), swept from this process
+through `fingertip sweep --cluster`. Every wait is on a condition with a deadline."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from harness import session as session_module
+from harness.cli import main
+from harness.cluster.cli import security_from
+from harness.cluster.contract import WorkerFarm, bundle_scenario
+from harness.cluster.submit import discover
+from harness.cluster.transfer import pack, unpack
+from harness.cluster.worker import resources_for
+from harness.config.farm import Farm, WebDeviceSpec
+from harness.config.scenario import load_scenario
+from harness.devices import registry
+from harness.errors import ConfigError
+from harness.session import SweepSession
+from tests.fakes import cluster_worker
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = ("id: {id}\nname: {id} 应用\nplatform: web\nentry: http://app.{id}.test/\n"
+            "hosts:\n  app.{id}.test: [127.0.0.1]\n")
+DEADLINE_S = 60.0
+
+
+def until(condition: Callable[[], Any], what: str, deadline_s: float = DEADLINE_S) -> Any:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def farm_file(folder: Path, device: str, labels: list[str] | None = None) -> Path:
+    path = folder / f"farm-{device}.yaml"
+    path.write_text(f"devices:\n  - id: {device}\n    kind: web\n    labels: {json.dumps(labels or ['os:web'])}\n",
+                    encoding="utf-8")
+    return path
+
+
+class Process:
+    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
+        self.log = log
+        self.handle = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=log.open("wb"),
+                                       stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+
+    def wait_for(self, pattern: str) -> re.Match[str]:
+        def seen() -> re.Match[str] | None:
+            if self.handle.poll() is not None:
+                raise AssertionError(f"{self.log.name} exited: {self.log.read_text(errors='replace')[-2000:]}")
+            return re.search(pattern, self.log.read_text(errors="replace"))
+        return until(seen, f"{pattern!r} in {self.log.name}")  # type: ignore[no-any-return]
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.handle.poll() is None:
+            self.handle.send_signal(sig)
+        self.handle.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Process]]:
+    folder = tmp_path_factory.mktemp("scheduler")
+    process = Process(["-m", "harness.cli", "scheduler", "--port", "0"], folder / "scheduler.log")
+    address = process.wait_for(r"fingertip scheduler at (tcp://\S+)").group(1)
+    yield address, process
+    process.stop()
+
+
+@pytest.fixture
+def workers(scheduler: tuple[str, Process], tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    started: list[Process] = []
+
+    def start(name: str, device: str, labels: list[str] | None = None, **env: str) -> Process:
+        process = Process(["-m", "tests.fakes.cluster_worker", "--scheduler", scheduler[0], "--farm",
+                           str(farm_file(tmp_path, device, labels)), "--work", str(tmp_path / f"work-{name}"),
+                           "--name", name], tmp_path / f"worker-{name}.log",
+                          {"FINGERTIP_FAKE_LOG": str(tmp_path / "runs.log"), **env})
+        started.append(process)
+        process.wait_for(f"fingertip worker {name} at")
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def scenarios(tmp_path: Path) -> Path:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for app in ("good", "bad"):
+        (folder / f"{app}.yaml").write_text(SCENARIO.format(id=app), encoding="utf-8")
+    return folder
+
+
+def runs_started(tmp_path: Path) -> list[str]:
+    log = tmp_path / "runs.log"
+    return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
+def records_of(sweep_dir: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
+    records = json.loads((sweep_dir / "results.json").read_text(encoding="utf-8"))
+    return {(r["app"], r["device"], r["article"]): r for r in records}
+
+
+def sweep_in_thread(args: list[str]) -> tuple[threading.Thread, list[int]]:
+    code: list[int] = []
+    thread = threading.Thread(target=lambda: code.append(main(args)), daemon=True)
+    thread.start()
+    return thread, code
+
+
+def test_scheduler_listens_only_on_loopback(scheduler: tuple[str, Process]) -> None:
+    listening = [c.laddr for c in psutil.Process(scheduler[1].handle.pid).net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN]
+    assert listening and {address.ip for address in listening} == {"127.0.0.1"}
+
+
+def test_cluster_sweep_gives_a_local_sweeps_verdicts(
+        scheduler: tuple[str, Process], workers: Callable[..., Process], scenarios: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    workers("host-a", "web-a")
+    workers("host-b", "web-b")
+    out = tmp_path / "out"
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out)]) == 0
+    cluster = records_of(out / "latest")
+    # The same cells swept locally, through the same session and fakes.
+    monkeypatch.setattr(session_module, "execute_run", cluster_worker.fake_execute_run)
+    monkeypatch.setitem(registry.BACKENDS, "web", registry.BACKENDS["web"].__class__(
+        **{**registry.BACKENDS["web"].__dict__, "factory": cluster_worker.FakeDevice}))
+    specs = (WebDeviceSpec(id="web-a", labels=["os:web"]), WebDeviceSpec(id="web-b", labels=["os:web"]))
+    local = SweepSession(Farm(path=tmp_path / "farm.yaml", devices=specs), tmp_path / "local" / "s1", "s1",
+                         tmp_path / "local" / ".leases")
+    expected = {(r["app"], r["device"], r["article"]): r["verdict"]
+                for app in ("good", "bad") for spec in specs
+                for r in local.run_cell(load_scenario(scenarios / f"{app}.yaml"), spec).values()}
+    local.close()
+    assert {cell: r["verdict"] for cell, r in cluster.items()} == expected
+    assert {r["run"]["host"] for (_, device, _), r in cluster.items() if device == "web-a"} == {"host-a"}
+    assert {r["run"]["host"] for (_, device, _), r in cluster.items() if device == "web-b"} == {"host-b"}
+    for cell in ("good@web-a", "bad@web-b"):  # the run folders came back with their files and pages
+        folder = out / "latest" / "runs" / cell
+        assert (folder / "video.mp4").read_bytes().startswith(b"fake video of " + cell.encode())
+        assert (folder / "observations.json").is_file() and (folder / "index.html").is_file()
+    assert (out / "latest" / "junit.xml").is_file() and (out / "latest" / "index.html").is_file()
+
+
+def test_a_worker_lost_mid_sweep_hands_its_cells_to_an_equivalent_device(
+        scheduler: tuple[str, Process], workers: Callable[..., Process], scenarios: Path, tmp_path: Path) -> None:
+    workers("host-a", "web-a")
+    victim = workers("host-b", "web-b", FINGERTIP_FAKE_HOLD_AFTER="1")  # finishes one cell, hangs on the next
+    out = tmp_path / "out"
+    thread, code = sweep_in_thread(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios),
+                                    "--out", str(out)])
+    finished_on_b = until(lambda: list(out.glob("*/runs/*@web-b/results.json")), "host-b's first cell written")
+    until(lambda: sum(" on web-b" in line for line in runs_started(tmp_path)) == 2, "host-b's second cell started")
+    victim.stop(signal.SIGKILL)
+    thread.join(DEADLINE_S)
+    assert code == [0]
+    records = records_of(out / "latest")
+    assert len(records) == 4 * 7 and not [r for r in records.values() if r["verdict"] == "error"]
+    kept = finished_on_b[0].parent.name.split("@")[0]
+    moved = ({"good", "bad"} - {kept}).pop()
+    assert {r["run"]["host"] for (app, d, _), r in records.items() if (app, d) == (kept, "web-b")} == {"host-b"}
+    assert all("ran_on" not in r["run"] for (app, d, _), r in records.items() if (app, d) == (kept, "web-b"))
+    stood_in = [r for (app, d, _), r in records.items() if (app, d) == (moved, "web-b")]
+    assert {(r["run"]["ran_on"], r["run"]["host"]) for r in stood_in} == {("web-a", "host-a")}
+    assert f"{moved}@web-b on web-a" in runs_started(tmp_path)
+
+
+def test_a_lost_host_without_an_equivalent_is_an_error_naming_it_and_resume_runs_only_those(
+        scheduler: tuple[str, Process], workers: Callable[..., Process], scenarios: Path, tmp_path: Path) -> None:
+    workers("host-a", "web-a", ["os:web-a"])
+    victim = workers("host-b", "web-b", ["os:web-b"], FINGERTIP_FAKE_HOLD_AFTER="0")
+    out = tmp_path / "out"
+    thread, code = sweep_in_thread(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios),
+                                    "--out", str(out)])
+    until(lambda: any(" on web-b" in line for line in runs_started(tmp_path)), "host-b's first cell started")
+    victim.stop(signal.SIGKILL)
+    thread.join(DEADLINE_S)
+    assert code == [3]  # cells in error
+    records = records_of(out / "latest")
+    lost = [r for (_, device, _), r in records.items() if device == "web-b"]
+    assert lost and {r["verdict"] for r in lost} == {"error"}
+    assert all("host-b" in r["summary"] and "失联" in r["summary"] for r in lost)
+    assert all(r["verdict"] != "error" for (_, device, _), r in records.items() if device == "web-a")
+    ran_before = runs_started(tmp_path)
+    workers("host-b", "web-b", ["os:web-b"])  # the host is back
+    sweep_dir = (out / "latest").resolve()
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out),
+                 "--resume", str(sweep_dir)]) == 0
+    ran_again = runs_started(tmp_path)[len(ran_before):]
+    assert sorted(ran_again) == ["bad@web-b on web-b", "good@web-b on web-b"]  # web-a's finished cells kept
+    resumed = records_of(sweep_dir)
+    assert not [r for r in resumed.values() if r["verdict"] == "error"] and len(resumed) == len(records)
+
+
+# ── the pieces, without an engine ─────────────────────────────────────────────────────────────────────────────
+
+
+class FakeClient:
+    def __init__(self, farms: list[WorkerFarm | None]) -> None:
+        self.farms = farms
+
+    def run(self, function: Any) -> dict[str, Any]:
+        return {f"tcp://127.0.0.1:{1000 + i}": farm for i, farm in enumerate(self.farms)}
+
+
+def test_discover_refuses_a_device_id_on_two_workers() -> None:
+    phone = WebDeviceSpec(id="web-phone")
+    farms = [WorkerFarm(address="tcp://10.0.0.1:1", host="lab-1", devices=(phone,)),
+             WorkerFarm(address="tcp://10.0.0.2:1", host="lab-2", devices=(phone,))]
+    with pytest.raises(ConfigError, match=r"'web-phone' is on two workers: lab-1 .* lab-2"):
+        discover(FakeClient([*farms]), "--cluster x")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="no fingertip worker is connected"):
+        discover(FakeClient([None]), "--cluster x")  # type: ignore[arg-type]
+
+
+def test_resources_name_each_device_and_count_kinds_and_labels() -> None:
+    farm = Farm(path=Path("farm.yaml"), devices=(WebDeviceSpec(id="a", labels=["os:web"]),
+                                                  WebDeviceSpec(id="b", labels=["os:web"])))
+    assert resources_for(farm) == {"device:a": 1, "device:b": 1, "kind:web": 2, "label:os:web": 2}
+
+
+def test_a_run_folder_travels_as_tar_and_nothing_lands_outside_the_cell(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    (source / "screens").mkdir(parents=True)
+    (source / "screens" / "1.png").write_bytes(b"png")
+    unpack(pack(source), tmp_path / "sweep" / "runs" / "app@dev")
+    assert (tmp_path / "sweep" / "runs" / "app@dev" / "screens" / "1.png").read_bytes() == b"png"
+    hostile = io.BytesIO()
+    with tarfile.open(fileobj=hostile, mode="w") as tar:
+        info = tarfile.TarInfo("../../escaped.txt")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(tarfile.TarError):
+        unpack(hostile.getvalue(), tmp_path / "sweep" / "runs" / "evil@dev")
+    assert not (tmp_path / "sweep" / "escaped.txt").exists()
+
+
+def test_a_scenario_serving_code_outside_the_project_is_refused_for_a_cluster(tmp_path: Path) -> None:
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    (backend / "app.py").write_text("", encoding="utf-8")
+    (tmp_path / "app.yaml").write_text(SCENARIO.format(id="app") + "serve: backend\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="outside the project"):
+        bundle_scenario(load_scenario(tmp_path / "app.yaml", allow_serve_anywhere=True))
+    sample = bundle_scenario(load_scenario(ROOT / "scenarios" / "ebantong.yaml"))
+    assert sample.serve == "samples/ebantong" and sample.files == {}
+
+
+def test_tls_needs_the_whole_set(tmp_path: Path) -> None:
+    import argparse
+
+    (tmp_path / "ca.pem").write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError, match="--tls-cert"):
+        security_from(argparse.Namespace(tls_ca=str(tmp_path / "ca.pem"), tls_cert=None, tls_key=None))
+    assert security_from(argparse.Namespace(tls_ca=None, tls_cert=None, tls_key=None)) is None
