@@ -113,6 +113,18 @@ def graph_picture(obs: Observations, width: int = 980) -> dict[str, Any]:
             "height": 40 + max(len(ids) for ids in columns.values()) * (box_h + gap_y)}
 
 
+STOPPED_ZH = {"done": "走完", "time": "时间预算用完", "actions": "操作预算用完", "plateau": "连续操作无新界面",
+              "hung": "应用无响应", "outside": "只剩应用之外的页面", "error": "界面出错"}
+
+
+def coverage_line(obs: Observations) -> dict[str, Any] | None:
+    """The walk's coverage for the run page: what it tried of what it saw (labels are the app's: cut, escaped)."""
+    if obs.coverage is None:
+        return None
+    return {**obs.coverage.model_dump(exclude={"untried"}), "untried": [shown(u, 40) for u in obs.coverage.untried],
+            "stopped": STOPPED_ZH.get(obs.coverage.stopped, shown(obs.coverage.stopped, 40))}
+
+
 def render_run(obs: Observations, records: list[dict[str, Any]]) -> str:
     items, hidden = timeline(obs, records)
     screens = [{"t": obs.video_t(v.t), "key": shown(v.screen.get("key", ""), 120),
@@ -122,6 +134,7 @@ def render_run(obs: Observations, records: list[dict[str, Any]]) -> str:
         hidden=hidden, flows=flow_rows(obs), more_flows=max(0, len(obs.flows) - FLOW_LIMIT), screens=screens,
         graph=graph_picture(obs), video=inside(obs.video.path) if obs.video else None,
         notes=[shown(n, 300) for n in obs.notes], problems=[shown(p, 300) for p in obs.problems],
+        coverage=coverage_line(obs),
         app_name=shown(obs.app_name, 80), device_info={k: shown(v, 200)
                                                 for k, v in obs.device_info.model_dump(exclude_unset=True).items()})
 

@@ -257,3 +257,57 @@ class ClosesWindows(FakeDevice):
 def test_what_the_device_did_to_stay_inside_is_noted(tmp_path: Path) -> None:
     explorer = walk(tmp_path, ClosesWindows())
     assert explorer.walk.notes == ["关闭了应用打开的新窗口（不在应用的主机内）：https://www.gov.cn/"]
+
+
+# ── coverage first ────────────────────────────────────────────────────────────────────────────
+FORM: dict[str, Page] = {
+    "home": [("tab", "首页", "home"), ("tab", "办事", "form"), ("tab", "我的", "mine"),
+             ("button", "政策解读", "policy")],
+    "form": [("input", "备注", None), ("select", "选择区县", "pick:区县"), ("button", "选择日期", "pick:日期"),
+             *[("button", f"选项{i}", f"pick:选项{i}") for i in range(12)], ("button", "提交", "done")],
+    "mine": [("button", "关于我们", "about")], "about": [], "policy": [], "done": [],
+}
+
+
+class Picker(FakeDevice):
+    """Every choice in the form shows the picked value in its field: a new signature after each tap."""
+
+    def tap(self, node: UiNode) -> None:
+        page = self.history[-1]
+        target = next((t for i, (_, _, t) in enumerate(self.app.get(page, [])) if f"{page}:{i}" == node.ref), None)
+        if target and target.startswith("pick:"):
+            self.taps.append(node.label)
+            self.values["备注"] = f"{target[5:]}{len(self.taps)}"
+            return
+        super().tap(node)
+
+
+def test_a_form_is_tried_once_and_left_and_the_start_screen_is_covered_first(tmp_path: Path) -> None:
+    device = Picker(FORM)
+    explorer = walk(tmp_path, device, max_actions=30)
+    assert {"办事", "我的", "政策解读", "关于我们"} <= set(device.taps)  # not eaten by the form
+    form_controls = ["选择区县", "选择日期", *[f"选项{i}" for i in range(12)]]
+    assert all(device.taps.count(label) <= 1 for label in form_controls)  # no control twice without a reason
+    assert device.taps.count("选择区县") == 1  # the select handled once
+    assert "提交" not in device.taps
+    assert explorer.walk.coverage is not None and explorer.walk.coverage.tabs_tried == explorer.walk.coverage.tabs_seen
+
+
+FLOOD: dict[str, Page] = {
+    "home": [("tab", "首页", "home"), ("tab", "服务", "services"), ("tab", "我的", "mine")],
+    "services": [*[("file", "", None)] * 25, *[("button", "›", None)] * 25, ("button", "考勤打卡", "checkin")],
+    "mine": [("button", "关于", "about")], "checkin": [], "about": [],
+}
+
+
+def test_unlabeled_controls_are_ranked_last_and_a_check_in_button_behind_a_flood_of_them_is_tapped(
+        tmp_path: Path) -> None:
+    device = FakeDevice(FLOOD)
+    explorer = walk(tmp_path, device, max_actions=20)
+    assert "考勤打卡" in device.taps
+    coverage = explorer.walk.coverage
+    assert coverage is not None
+    assert "考勤打卡" not in coverage.untried and coverage.purpose_tried >= 1
+    assert coverage.unlabeled_seen >= 26 and coverage.unlabeled_tried <= 3  # a few per screen, after the rest
+    assert coverage.controls_tried < coverage.controls_seen and coverage.screens >= 4
+    assert len(device.files) <= 3

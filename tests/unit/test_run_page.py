@@ -101,3 +101,15 @@ def test_fingertip_report_writes_a_page_per_run(tmp_path: Path, data: Path) -> N
     assert 'href="runs/ganbutong@web-phone/index.html"' in index
     records = json.loads((sweep / "results.json").read_text(encoding="utf-8"))
     assert {r["app"] for r in records} == {"ebantong", "ganbutong"}
+
+
+def test_the_run_page_shows_the_walks_coverage_with_the_apps_labels_escaped() -> None:
+    from harness.observe.model import Coverage
+
+    run = hostile_run()
+    run.coverage = Coverage(screens=7, controls_seen=40, controls_tried=25, tabs_seen=4, tabs_tried=4, purpose_seen=5,
+                            purpose_tried=4, unlabeled_seen=12, unlabeled_tried=3, untried=[SCRIPT], stopped="time")
+    page = render_run(run, [])
+    assert "探索覆盖：界面 7 · 控件 已试 25 / 见到 40" in page
+    assert "标签栏 4/4" in page and "无标签控件 3/12" in page and "时间预算用完" in page
+    assert "见到未试：&lt;script&gt;" in page and "<script>alert" not in page
