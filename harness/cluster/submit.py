@@ -147,6 +147,8 @@ class ClusterSweep:
                 return
             error = future.exception()
             self._write_missing(job, f"检测主机 {host.host} 运行出错：{type(error).__name__}: {error}")
+        else:  # cancelled or lost by the engine itself: the cell has no result anywhere
+            self._lost_cell(job, f"主机 {host.host}（{host.address}）上的任务{future.status}")
 
     def _watch_workers(self) -> None:
         alive = set(self.client.scheduler_info()["workers"])

@@ -137,8 +137,9 @@ class FingertipWorker(WorkerPlugin):
             session.close()
         except Exception as e:  # one device failing to restore must not keep the others open
             log.error("closing %s of sweep %s failed: %s", device_id, sweep_id, e)
-        if not any(s == sweep_id for s, _ in self._sessions.values()):
-            remove_ca(self._sweep_dir(sweep_id))  # the sweep's capture CA key goes with its last device
+        if not any(s == sweep_id for s, _ in self._sessions.values()):  # its last device here
+            remove_ca(self._sweep_dir(sweep_id))  # the sweep's capture CA key goes
+            shutil.rmtree(self._sweep_dir(sweep_id), ignore_errors=True)  # its run folders went back already
 
 
 def _plugin() -> FingertipWorker:

@@ -6,7 +6,8 @@ the device and execute_run are replaced, as tests/plugin/test_plugin.py does for
 
 Environment: FINGERTIP_FAKE_LOG — a file each run appends `<app>@<cell> on <device>` to as it starts;
 FINGERTIP_FAKE_HOLD_AFTER=N — after N runs this process's device runs never end (until the process is
-killed): a worker lost mid-cell.
+killed): a worker lost mid-cell; FINGERTIP_FAKE_LOST=<device id> — every run on that device loses it (a
+device its host quarantines); FINGERTIP_FAKE_RUN_S — seconds each run takes (benchmarks).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "observations"
 RECORDED = {"good": "ebantong", "bad": "ganbutong"}
-"""Scenario id → the recorded sample run it replays."""
+"""Scenario id (up to a `-`) → the recorded sample run it replays."""
 
 _runs = 0
 _lock = threading.Lock()
@@ -57,13 +58,19 @@ def fake_execute_run(scenario: Any, device: Any, sweep_dir: Path, sweep_id: str,
     if runs_log:
         with open(runs_log, "a", encoding="utf-8") as log:
             log.write(f"{scenario.id}@{cell} on {device.id}\n")
+    if os.environ.get("FINGERTIP_FAKE_LOST") == device.id:
+        from harness.errors import DeviceLost
+
+        raise DeviceLost(device.id, "the browser session is gone")
     hold_after = os.environ.get("FINGERTIP_FAKE_HOLD_AFTER")
     with _lock:
         _runs += 1
         held = hold_after is not None and _runs > int(hold_after)
     while held:  # a run that never ends: the test kills this process
         time.sleep(0.05)
-    data = json.loads((DATA / f"{RECORDED.get(scenario.id, scenario.id)}.json").read_text(encoding="utf-8"))
+    time.sleep(float(os.environ.get("FINGERTIP_FAKE_RUN_S", "0")))  # the device's own time (benchmarks)
+    sample = RECORDED[scenario.id.split("-")[0]]
+    data = json.loads((DATA / f"{sample}.json").read_text(encoding="utf-8"))
     data.update(app=scenario.id, device=cell, run_id=f"{sweep_id}/{scenario.id}@{cell}")
     if cell != device.id:
         data["device_info"] = {**data.get("device_info", {}), "ran_on": device.id}

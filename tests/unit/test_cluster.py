@@ -215,6 +215,18 @@ def test_a_lost_host_without_an_equivalent_is_an_error_naming_it_and_resume_runs
     assert not [r for r in resumed.values() if r["verdict"] == "error"] and len(resumed) == len(records)
 
 
+def test_a_device_its_host_quarantines_hands_its_cells_to_an_equivalent_elsewhere(
+        scheduler: tuple[str, Process], workers: Callable[..., Process], scenarios: Path, tmp_path: Path) -> None:
+    workers("host-a", "web-a")
+    workers("host-b", "web-b", FINGERTIP_FAKE_LOST="web-b")  # its browser is gone on every attempt
+    out = tmp_path / "out"
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out)]) == 0
+    records = records_of(out / "latest")
+    on_b = [r for (_, device, _), r in records.items() if device == "web-b"]
+    assert on_b and {(r["run"]["ran_on"], r["run"]["host"]) for r in on_b} == {("web-a", "host-a")}
+    assert not [r for r in records.values() if r["verdict"] == "error"]
+
+
 # ── the pieces, without an engine ─────────────────────────────────────────────────────────────────────────────
 
 
