@@ -32,6 +32,8 @@ VALUE_END = re.compile(r"[|｜;；、，,。\n]|\s{2,}")
 IDENTIFIER = re.compile(r"[^\s|｜;；、，,。:：]{4,48}")
 DATE = re.compile(r"\d{2,4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{4}年")
 NAME_CHAR = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+ISSUER = re.compile(r"^[\u4e00-\u9fff]{1,6}")
+NUMBER_MARKS = re.compile(r"[备備号號]")
 ITEM_START = " \t\u3000|｜;；，,。·•（(【["
 """What may stand before a label that begins an item of a line (a footer's 主办单位：… | 备案号：…)."""
 
@@ -55,10 +57,12 @@ class Shown:
 
 def is_identifier(token: str) -> bool:
     """A filing number: letters, digits and dashes with at least four digits, whatever the scheme
-    (京ICP备12345678号-1, ZWAPP-2026-000123, 2026-GOV-0042…), never a date and never mostly words."""
-    digits = sum(c.isdigit() for c in token)
-    words = sum("\u4e00" <= c <= "\u9fff" for c in token)
-    return digits >= 4 and words <= max(4, digits // 2) and not DATE.search(token) and "//" not in token
+    (京ICP备12345678号-1, 粤政务APP备20260108号, ZWAPP-2026-000123…): Chinese only as a short issuer prefix
+    (a province, an agency) and the 备 / 号 of the number itself, never a date."""
+    if sum(c.isdigit() for c in token) < 4 or DATE.search(token) or "//" in token:
+        return False
+    rest = ISSUER.sub("", token, count=1)
+    return not any("\u4e00" <= c <= "\u9fff" for c in NUMBER_MARKS.sub("", rest))
 
 
 def _value_after(line: str, end: int, following: str) -> str:

@@ -330,6 +330,8 @@ def test_filing_patterns(texts: tuple[str, ...], patterns: list[str], verdict: s
     (("Sponsor: Nanjiang Municipal Tax Bureau", "ICP Filing No.: NJ-TAX-2026-0007"),
      "Nanjiang Municipal Tax Bureau", "NJ-TAX-2026-0007"),
     (("主辦單位：南江市入出境事務處", "備案編號：ZW-2026-88812"), "南江市入出境事務處", "ZW-2026-88812"),
+    (("主办单位：南江省人民政府办公厅", "备案号：苏政务APP备20260042号"), "南江省人民政府办公厅",
+     "苏政务APP备20260042号"),
 ])
 def test_filing_reads_labels_whatever_the_number_format(texts: tuple[str, ...], sponsor: str, number: str) -> None:
     finding = filing.check(observations([screen("/", texts=texts)]))
@@ -342,6 +344,7 @@ def test_filing_reads_labels_whatever_the_number_format(texts: tuple[str, ...], 
     (("主办单位：", "备案编号：", "京ICP备12345678号"), "主办单位"),          # a sponsor label with no name
     (("主办单位：某市政府", "备案时间：2026-03-01"), "备案编号"),             # a date is no filing number
     (("主办单位：某市政府", "备案号：请以实际为准"), "备案编号"),             # words are no filing number
+    (("主办单位：某市政府", "备案号：详见2026号文件"), "备案编号"),           # nor words around a number
     (("主办单位：某市政府", "服务热线 0571-12345678", "我市完成不动产登记备案 2026-000123 件",
       "受理编号：TS2026000001"), "备案编号"),                                # identifiers in unrelated text
     (("请联系主办单位南江市政府了解详情", "京ICP备12345678号"), "主办单位"),  # a label inside a sentence
