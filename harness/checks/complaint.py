@@ -22,6 +22,7 @@ import re
 from harness.checks.base import Check, Evidence, Finding, flow_evidence, register, screen_evidence
 from harness.evidence import keywords
 from harness.observe.model import Action, Observations, ScreenVisit
+from harness.ui.tree import UiNode
 
 ENTRY_ROLES = ("button", "link", "tab")
 """An entry is something to tap; a select whose options say 投诉 is not one."""
@@ -42,6 +43,18 @@ def is_entry(label: str) -> bool:
     return len(label.strip()) <= ENTRY_LABEL_MAX and bool(keywords.matches(label, keywords.COMPLAINT_ENTRY))
 
 
+def names(node: UiNode) -> tuple[str, ...]:
+    """What a control is called: its text and its accessible name (an icon-only 💬 button says 意见反馈 there)."""
+    return tuple(n for n in (node.text, node.hint) if n)
+
+
+def action_names(action: Action, before: ScreenVisit | None) -> tuple[str, ...]:
+    """The tapped control's names: its label, and the accessible name of the control with that label and role."""
+    nodes = before.as_screen().nodes if before else ()
+    node = next((n for n in nodes if n.label == action.label and n.role == action.role), None)
+    return tuple(dict.fromkeys((action.label, *(names(node) if node else ()))))
+
+
 def _tracking_places(obs: Observations) -> set[str]:
     """Screens a tap on 我的反馈 / 办理进度 / 留言查询 … led to."""
     return {a.after for a in obs.actions if a.kind == "tap" and a.after
@@ -57,13 +70,16 @@ def _tracking_controls(obs: Observations) -> list[str]:
 def check(obs: Observations) -> Finding:
     by_signature = {v.signature: v for v in obs.screens}
     entries: list[Evidence] = []
-    for action in obs.actions:
-        if action.kind == "tap" and action.role in ENTRY_ROLES and is_entry(action.label):
-            before = by_signature.get(action.before)
-            if before:
-                entries.append(screen_evidence(obs, before, f"入口「{action.label}」"))
+    entry_actions = [a for a in obs.actions if a.kind == "tap" and a.role in ENTRY_ROLES
+                     and any(is_entry(n) for n in action_names(a, by_signature.get(a.before)))]
+    for action in entry_actions:
+        before = by_signature.get(action.before)
+        if before:
+            entries.append(screen_evidence(obs, before, f"入口「{action.label}」"))
     seen_entries = sorted({n.label for v in obs.screens for n in v.as_screen().nodes
-                           if n.clickable and n.role in ENTRY_ROLES and is_entry(n.label)})
+                           if n.clickable and n.role in ENTRY_ROLES and any(is_entry(x) for x in names(n))})
+    forms = [by_signature[a.after] for a in entry_actions if a.after in by_signature
+             and any(n.editable and n.role in ("input", "textarea") for n in by_signature[a.after].as_screen().nodes)]
     submit: Action | None = next((a for a in obs.actions if a.kind == "submit"), None)
     flows = obs.app_flows()
     sent = [f for f in flows if f.submission in ("guarded", "forwarded")]
@@ -120,6 +136,11 @@ def check(obs: Observations) -> Finding:
         number = f"（受理编号 {sorted(numbers)[0]}）" if numbers else ""
         return Finding(verdict="pass", details=details, evidence=evidence,
                        summary=f"测试诉求已提交并受理{number}，跟踪页面可查到该诉求，提供满意度评价。")
+    if not submit and forms:
+        evidence += [screen_evidence(obs, forms[0], "入口后的表单（未能填写提交）")]
+        return Finding(verdict="review", details=details, evidence=evidence,
+                       summary="找到投诉建议入口及其后的表单，但未能识别其提交按钮、未提交测试诉求；"
+                               "在线受理、跟踪反馈、回访评价无法验证，请人工核验。")
     if not submit:
         return Finding(verdict="fail", details=details, evidence=evidence,
                        summary=f"找到投诉建议入口，但缺少：{'、'.join(missing)}（未找到可提交的投诉表单）。")
@@ -132,6 +153,10 @@ def check(obs: Observations) -> Finding:
     if guarded:
         return Finding(verdict="review", details=details, evidence=evidence,
                        summary=f"测试诉求由代理在本地应答（未送达真实系统），{'、'.join(missing)}无法验证，请审核。")
+    if not sent and not accepted_flows:
+        return Finding(verdict="review", details=details, evidence=evidence,
+                       summary=f"点击提交后未见测试诉求的请求发出（可能被确认框、校验或登录拦下），"
+                               f"{'、'.join(missing)}无法验证，请人工核验。")
     absent: list[str] = []
     unproven: list[str] = []
     if not accepted_flows:

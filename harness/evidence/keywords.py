@@ -55,6 +55,9 @@ COMPLAINT_ACCEPTED = (
     "受理編號", "感謝您", "submitted successfully", "thank you for your", "reference no",
 )
 """What a screen says when a complaint was accepted (evidence beside the submission's answer)."""
+COMPLAINT_SUBMIT = ("提交", "确认提交", "提交诉求", "提交留言", "发送", "我要提交", "确定", "送出", "確認提交", "發送",
+                    "確定", "submit", "send")
+"""The button that files a complaint form (a label that is, or begins with, one of these)."""
 COMPLAINT_RATING = (
     "满意度评价", "好差评", "评价办理结果", "回访评价", "服务评价", "满意度调查", "评价本次", "去评价", "我要评价",
     "立即评价", "滿意度評價", "好差評", "rate this service", "rate your experience",

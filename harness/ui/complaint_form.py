@@ -12,7 +12,7 @@ import re
 from harness.evidence import keywords
 from harness.ui.tree import Screen, UiNode
 
-SUBMIT_WORDS = ("提交", "确认提交", "提交诉求", "提交留言", "发送", "我要提交", "确定")
+SUBMIT_WORDS = keywords.COMPLAINT_SUBMIT
 FIELD_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"电话|手机|联系方式|phone|mobile", re.I), "13800138000"),  # the well-known test number
     (re.compile(r"邮箱|e-?mail", re.I), "canary@fingertip.invalid"),
@@ -23,7 +23,7 @@ FIELD_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def submit_control(screen: Screen) -> UiNode | None:
     return next((n for n in screen.nodes if n.clickable and n.role in ("button", "link")
-                 and any(n.label.strip() == w or n.label.startswith(w) for w in SUBMIT_WORDS)), None)
+                 and any(n.label.strip().lower().startswith(w.lower()) for w in SUBMIT_WORDS)), None)
 
 
 def is_complaint_form(screen: Screen) -> bool:

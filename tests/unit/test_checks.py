@@ -176,11 +176,12 @@ CANARY = "指尖检测金丝雀a1b2c3"
 
 def complaint_run(*, submission: str | None = "forwarded", status: int = 201, tracking: bool = True,
                   rating: bool = True, submitted: bool = True, reply: bool = True,
-                  revisit: bool = True) -> Observations:
+                  revisit: bool = True, form: bool = True) -> Observations:
     """投诉建议 → form → submitted; then 我的反馈 (revisit) shows the complaint (tracking) answered (reply) or
     still 处理中; a 满意度评价 screen (rating)."""
     interact = screen("/#/interact", button("投诉建议"), button("我的反馈"))
-    form = screen("/#/complaint", button("诉求内容", "input"), button("提交"), texts=("我要投诉",))
+    form = screen("/#/complaint", button("诉求内容", "input"), button("提交"), texts=("我要投诉",)) if form else \
+        screen("/#/complaint", button("返回"), texts=("投诉请拨打 12345 热线",))
     done = screen("/#/complaint", button("诉求内容", "input"), button("提交"),
                   texts=("我要投诉", "提交成功，受理编号：TS2026000001"))
     listed = (f"受理编号 TS2026000001 {CANARY}", "办理进度：已回复", "答复内容：已转交属地部门处理") if reply else \
@@ -212,12 +213,14 @@ def complaint_run(*, submission: str | None = "forwarded", status: int = 201, tr
     (complaint_run(tracking=False), "fail", "跟踪反馈"),
     (complaint_run(rating=False), "fail", "回访评价"),
     (complaint_run(status=500), "fail", "在线受理"),
-    (complaint_run(submitted=False), "fail", "未找到可提交的投诉表单"),
+    (complaint_run(submitted=False, form=False), "fail", "未找到可提交的投诉表单"),
     (complaint_run(submission="guarded", status=200, tracking=False), "review", "本地应答"),
     # what the harness itself could not prove is review, never fail:
     (complaint_run(submission="guarded", status=200, tracking=False, rating=False), "review", "本地应答"),
     (complaint_run(reply=False, rating=False), "review", "尚未答复"),
     (complaint_run(revisit=False, rating=False), "review", "提交后未再进入跟踪页面"),
+    (complaint_run(submitted=False), "review", "未能识别其提交按钮"),  # a form the harness could not file
+    (complaint_run(submission=None), "review", "未见测试诉求的请求发出"),  # the tap on 提交 sent nothing
 ])
 def test_complaint_needs_acceptance_tracking_and_rating(run: Observations, verdict: str, words: str) -> None:
     finding = complaint.check(run)
@@ -247,6 +250,11 @@ def test_a_complaint_entry_seen_but_never_reached_is_review() -> None:
     finding = complaint.check(observations([home]))
     assert finding.verdict == "review", finding.summary
     assert finding.details["entries_seen"] == ["我要留言"]
+
+
+def test_an_icon_only_entry_is_known_by_its_accessible_name() -> None:
+    home = screen("/#/home", UiNode(ref="7", role="button", text="💬", hint="意见反馈", clickable=True))
+    assert complaint.check(observations([home])).details["entries_seen"] == ["💬"]
 
 
 def test_a_long_text_with_complaint_words_is_no_entry() -> None:
