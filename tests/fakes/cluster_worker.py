@@ -4,10 +4,12 @@
 Its runs go through the real SweepSession (leases, retries, quarantine, stand-ins, results, run pages); only
 the device and execute_run are replaced, as tests/plugin/test_plugin.py does for local sweeps.
 
-Environment: FINGERTIP_FAKE_LOG — a file each run appends `<app>@<cell> on <device>` to as it starts;
-FINGERTIP_FAKE_HOLD_AFTER=N — after N runs this process's device runs never end (until the process is
-killed): a worker lost mid-cell; FINGERTIP_FAKE_LOST=<device id> — every run on that device loses it (a
-device its host quarantines); FINGERTIP_FAKE_RUN_S — seconds each run takes (benchmarks).
+Environment:
+- FINGERTIP_FAKE_LOG: a file each run appends `<app>@<cell> on <device>` to as it starts;
+- FINGERTIP_FAKE_HOLD_AFTER=N: after N runs this process's runs do not end until it is killed or the file
+  FINGERTIP_FAKE_RELEASE names exists (a worker lost mid-cell, a submitter killed while cells run);
+- FINGERTIP_FAKE_LOST=<device id>: every run on that device loses it (a device its host quarantines);
+- FINGERTIP_FAKE_RUN_S: seconds each run takes (benchmarks).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def fake_execute_run(scenario: Any, device: Any, sweep_dir: Path, sweep_id: str,
     with _lock:
         _runs += 1
         held = hold_after is not None and _runs > int(hold_after)
-    while held:  # a run that never ends: the test kills this process
+    release = os.environ.get("FINGERTIP_FAKE_RELEASE")
+    while held and not (release and Path(release).exists()):  # a run that does not end: the test kills it
         time.sleep(0.05)
     time.sleep(float(os.environ.get("FINGERTIP_FAKE_RUN_S", "0")))  # the device's own time (benchmarks)
     sample = RECORDED[scenario.id.split("-")[0]]

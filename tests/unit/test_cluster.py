@@ -215,6 +215,29 @@ def test_a_lost_host_without_an_equivalent_is_an_error_naming_it_and_resume_runs
     assert not [r for r in resumed.values() if r["verdict"] == "error"] and len(resumed) == len(records)
 
 
+def test_resume_after_the_submitting_process_was_killed_runs_only_unfinished_cells(
+        scheduler: tuple[str, Process], workers: Callable[..., Process], scenarios: Path, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    workers("host-a", "web-a")
+    workers("host-b", "web-b", FINGERTIP_FAKE_HOLD_AFTER="1", FINGERTIP_FAKE_RELEASE=str(release))
+    out = tmp_path / "out"
+    submitter = Process(["-m", "harness.cli", "sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios),
+                         "--out", str(out)], tmp_path / "submitter.log")
+    until(lambda: len(list(out.glob("*/runs/*@web-a/results.json"))) == 2
+          and list(out.glob("*/runs/*@web-b/results.json")), "three cells written")
+    until(lambda: sum(" on web-b" in line for line in runs_started(tmp_path)) == 2, "host-b's second cell started")
+    submitter.stop(signal.SIGKILL)
+    release.touch()  # the orphaned run ends on its host; its result has nobody to go to
+    sweep_dir = next(out.glob("*/runs")).parent
+    unfinished = {"good", "bad"} - {p.parent.name.split("@")[0] for p in sweep_dir.glob("runs/*@web-b/results.json")}
+    ran_before = runs_started(tmp_path)
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out),
+                 "--resume", str(sweep_dir)]) == 0
+    assert runs_started(tmp_path)[len(ran_before):] == [f"{unfinished.pop()}@web-b on web-b"]
+    records = records_of(sweep_dir)
+    assert len(records) == 4 * 7 and not [r for r in records.values() if r["verdict"] == "error"]
+
+
 def test_a_device_its_host_quarantines_hands_its_cells_to_an_equivalent_elsewhere(
         scheduler: tuple[str, Process], workers: Callable[..., Process], scenarios: Path, tmp_path: Path) -> None:
     workers("host-a", "web-a")
