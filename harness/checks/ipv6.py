@@ -16,8 +16,7 @@ def app_sockets(obs: Observations) -> dict[str, float] | None:
     """The app's own direct connections by address family, from the device's connect hooks (Frida).
     Loopback is left out: that is the capture proxy (adb reverse) and the harness's forwards, so what
     remains is traffic that bypassed the proxy (raw sockets, SDKs with their own stacks)."""
-    connects = [e["detail"] for e in obs.hook_events if e.get("kind") == "connect" and isinstance(e.get("detail"),
-                                                                                                     dict)]
+    connects = [e.detail for e in obs.hook_events if e.kind == "connect"]
     outside = [c for c in connects if not (str(c.get("address", "")).startswith("127.") or c.get("address") == "::1")]
     if not outside:
         return None

@@ -97,14 +97,14 @@ def check(obs: Observations) -> Finding:
             flow = posted[0]
             proven[feature].append(flow_evidence(obs, flow, f"点击「{action.label}」后请求 {flow.method} {flow.path}"))
             continue
-        hooks = [e for e in obs.hook_events if e.get("kind") in ACTING_HOOKS and start <= e.get("t", 0) <= end]
+        hooks = [e for e in obs.hook_events if e.kind in ACTING_HOOKS and start <= e.t <= end]
         opened = action.after and action.after != action.before and action.after in by_signature
         if caused:
             acted[feature].append(flow_evidence(obs, caused[0], f"点击「{action.label}」后请求 "
                                                                 f"{caused[0].method} {caused[0].path}"))
         elif hooks:
-            acted[feature].append(Evidence(kind="hook", t=obs.video_t(hooks[0].get("t", action.t)),
-                                           note=f"点击「{action.label}」后 {hooks[0].get('kind')}"))
+            acted[feature].append(Evidence(kind="hook", t=obs.video_t(hooks[0].t or action.t),
+                                           note=f"点击「{action.label}」后 {hooks[0].kind}"))
         elif opened:
             acted[feature].append(screen_evidence(obs, by_signature[action.after],
                                                   f"点击「{action.label}」后打开的界面"))

@@ -17,22 +17,27 @@ SLOW_LAUNCH_MS = 5000
 
 def _hook_evidence(obs: Observations, index: int, note: str) -> Evidence:
     event = obs.hook_events[index]
-    return Evidence(kind="hook", ref=str(index), t=obs.video_t(float(event.get("t", obs.started))), note=note)
+    return Evidence(kind="hook", ref=str(index), t=obs.video_t(event.t or obs.started), note=note)
+
+
+def _duration_ms(obs: Observations, index: int) -> float:
+    value = obs.hook_events[index].detail.get("duration_ms", 0)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def check(obs: Observations) -> Finding:
-    errors = [i for i, e in enumerate(obs.hook_events) if e.get("kind") == "js-error"]
-    stalls = [i for i, e in enumerate(obs.hook_events) if e.get("kind") == "long-task"]
-    freezes = [i for i in stalls if obs.hook_events[i]["detail"].get("duration_ms", 0) >= FREEZE_MS]
-    longest = max((obs.hook_events[i]["detail"].get("duration_ms", 0) for i in stalls), default=0)
+    errors = [i for i, e in enumerate(obs.hook_events) if e.kind == "js-error"]
+    stalls = [i for i, e in enumerate(obs.hook_events) if e.kind == "long-task"]
+    freezes = [i for i in stalls if _duration_ms(obs, i) >= FREEZE_MS]
+    longest = max((_duration_ms(obs, i) for i in stalls), default=0)
     logged = [c for c in obs.crashes if c.kind in ("crash", "native-crash")]
     anrs = [c for c in obs.crashes if c.kind == "anr"]
     details = {"crashed": obs.alive_at_end is False or bool(logged), "anrs": len(anrs), "freezes": len(freezes),
                "script_errors": len(errors),
                "longest_stall_ms": longest, "launch_ms": obs.launch_ms, **obs.metrics}
-    evidence = [_hook_evidence(obs, i, f"主线程阻塞 {obs.hook_events[i]['detail'].get('duration_ms')} ms")
+    evidence = [_hook_evidence(obs, i, f"主线程阻塞 {_duration_ms(obs, i):.0f} ms")
                 for i in freezes[:3]]
-    evidence += [_hook_evidence(obs, i, f"脚本错误：{obs.hook_events[i]['detail'].get('message', '')[:120]}")
+    evidence += [_hook_evidence(obs, i, f"脚本错误：{str(obs.hook_events[i].detail.get('message', ''))[:120]}")
                  for i in errors[:3]]
     evidence += [Evidence(kind="crash", t=obs.video_t(c.t) if c.t else None,
                           note=f"{c.process}: {c.summary}"[:300]) for c in (logged + anrs)[:3]]

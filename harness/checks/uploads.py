@@ -44,7 +44,7 @@ def check(obs: Observations) -> Finding:
     gates = [v for v in obs.screens if any(w in " ".join(v.as_screen().texts) for w in GATE_WORDS)]
     evidence += [screen_evidence(obs, v, "界面要求先上传") for v in gates[:2]]
     # The web device's geolocation hook, or a Frida location hook (LocationManager, AMap, Baidu, Tencent…).
-    located = any(e.get("kind") in ("geolocation-result", "location") for e in obs.hook_events)
+    located = any(e.kind in ("geolocation-result", "location") for e in obs.hook_events)
     details = {"location_uploads": len(location_flows), "photo_uploads": len(photo_flows), "track": track,
                "gated": bool(gates), "location_read_on_device": located}
     if not location_flows and not photo_flows:

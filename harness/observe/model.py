@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.devices.common.crash import Crash
 from harness.ui.tree import Screen
@@ -160,6 +160,36 @@ class PackageBuild(BaseModel):
     sha256: str | None = None
 
 
+class HookRecord(BaseModel):
+    """A hook event as observations keep it: the web hook script's (checked by the hook sink, see
+    harness/observe/hooks.py) or Frida's (source `frida`: pid, api, thread, stack, sdk, caller); other fields
+    are kept as they came."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kind: str = ""
+    t: float = 0.0
+    """Seconds on the run clock."""
+    detail: dict[str, Any] = Field(default_factory=dict)
+    page: str = ""
+    stack: list[str] = Field(default_factory=list)
+
+    @field_validator("detail", mode="before")
+    @classmethod
+    def _no_detail(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("stack", mode="before")
+    @classmethod
+    def _stack_lines(cls, value: Any) -> Any:
+        return [str(line) for line in value] if isinstance(value, list) else []
+
+    def field(self, name: str, default: str = "") -> str:
+        """An extra field (source, api, sdk…) as text."""
+        value = (self.model_extra or {}).get(name)
+        return default if value is None else str(value)
+
+
 class Observations(BaseModel):
     model_config = ConfigDict(validate_assignment=True)
 
@@ -194,7 +224,7 @@ class Observations(BaseModel):
     video: VideoRef | None = None
     flows: list[FlowRecord] = Field(default_factory=list)
     refusals: list[dict[str, Any]] = Field(default_factory=list)
-    hook_events: list[dict[str, Any]] = Field(default_factory=list)
+    hook_events: list[HookRecord] = Field(default_factory=list)
     screens: list[ScreenVisit] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
     coverage: Coverage | None = None

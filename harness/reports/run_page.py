@@ -50,10 +50,9 @@ def timeline(obs: Observations, records: list[dict[str, Any]]) -> tuple[list[dic
     for action in obs.actions:
         items.append({"t": obs.video_t(action.t), "kind": "action", "text": shown(f"{action.kind} {action.label}")})
     for index, event in enumerate(obs.hook_events):
-        detail = event.get("detail") or {}
-        text = f"{event.get('source', 'hook')}·{event.get('kind', '')} {event.get('api', '')} {detail}"
-        items.append({"t": obs.video_t(float(event.get("t", obs.started))), "kind": "hook", "ref": index,
-                      "text": shown(text, 200), "sdk": shown(event.get("sdk") or "", 60)})
+        text = f"{event.field('source', 'hook')}·{event.kind} {event.field('api')} {event.detail}"
+        items.append({"t": obs.video_t(event.t or obs.started), "kind": "hook", "ref": index,
+                      "text": shown(text, 200), "sdk": shown(event.field("sdk"), 60)})
     for flow in obs.flows:
         status = "拦截" if flow.refused else (flow.error or flow.status or "")
         items.append({"t": obs.video_t(flow.t), "kind": "flow", "ref": flow.id,

@@ -90,5 +90,5 @@ def test_https_app_loads_through_the_capture_ca(tmp_path: Path) -> None:
     page = [f for f in observations.flows if f.host == HOST and f.path == "/"]
     assert page and page[0].status == 200, [(f.url, f.status, f.error) for f in observations.flows]
     assert "安全页面" in observations.screens[0].screen["texts"]
-    kinds = {e["kind"] for e in observations.hook_events}
+    kinds = {e.kind for e in observations.hook_events}
     assert "geolocation-result" in kinds  # the hook sink was reached over HTTPS as well

@@ -607,3 +607,17 @@ def test_ipv6_reports_the_apps_direct_connections_by_family_without_loopback() -
     assert "33.3%" in finding.summary
     obs.hook_events = obs.hook_events[3:]
     assert "app_sockets" not in ipv6.check(obs).details
+
+
+def test_hook_events_are_typed_and_keep_what_came_with_them() -> None:
+    """Observations keep hook events as HookRecord models: Frida's extra fields survive a save and a load, a
+    `detail: null` from an older sweep reads as empty, and a stall whose duration is not a number counts 0."""
+    obs = Observations(app="a", app_name="A", device="d", platform="android", run_id="s/a@d", started=T0)
+    obs.hook_events = [{"source": "frida", "kind": "location", "t": T0 + 1, "pid": 4242, "detail": None,
+                        "api": "android.location.Location.getLatitude"},
+                       {"kind": "long-task", "t": T0 + 2, "detail": {"duration_ms": "9000"}}]
+    again = Observations.model_validate_json(obs.model_dump_json())
+    frida, stall = again.hook_events
+    assert stall.detail == {"duration_ms": "9000"}
+    assert (frida.kind, frida.field("source"), frida.field("pid"), frida.detail) == ("location", "frida", "4242", {})
+    assert monitoring.check(again).details["longest_stall_ms"] == 0
