@@ -46,7 +46,10 @@ def security_from(args: argparse.Namespace) -> Any:
 
 
 def engine_address(address: str, security: Any) -> str:
-    """A bare host:port gets the protocol the security calls for (tls:// with certificates)."""
+    """A bare host:port gets the protocol the security calls for (tls:// with certificates); ConfigError for a
+    tls:// address without them."""
+    if address.startswith("tls://") and security is None:
+        raise ConfigError(address, None, "a tls:// scheduler needs --tls-ca, --tls-cert and --tls-key")
     if "://" in address:
         return address
     return ("tls://" if security is not None else "tcp://") + address
@@ -79,13 +82,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     try:
         security = security_from(args)
+        address = engine_address(args.scheduler, security)
         farm = load_farm(args.farm)
     except ConfigError as e:
         print(f"worker: {e}")
         return EXIT_USAGE
     work_dir = Path(args.work).resolve() if args.work else DEFAULT_WORK_DIR
-    asyncio.run(serve_worker(engine_address(args.scheduler, security), farm, work_dir, name=args.name,
-                             listen=args.listen, security=security))
+    asyncio.run(serve_worker(address, farm, work_dir, name=args.name, listen=args.listen, security=security))
     return 0
 
 
@@ -153,12 +156,13 @@ def sweep_on_cluster(args: argparse.Namespace, scenarios: list[Scenario], sweep_
     where = f"--cluster {args.cluster}"
     try:
         security = security_from(args)
+        address = engine_address(args.cluster, security)
     except ConfigError as e:
         console.print(f"[red]配置错误[/red] {e}")
         return EXIT_USAGE
     try:
         # the default client while the sweep runs: distributed.wait() finds it there
-        client = Client(engine_address(args.cluster, security), timeout="15s", security=security)
+        client = Client(address, timeout="15s", security=security)
     except (OSError, TimeoutError) as e:
         console.print(f"[red]{where}: no scheduler answered there ({type(e).__name__}: {e})[/red]")
         return EXIT_USAGE

@@ -250,6 +250,34 @@ def test_a_device_its_host_quarantines_hands_its_cells_to_an_equivalent_elsewher
     assert not [r for r in records.values() if r["verdict"] == "error"]
 
 
+def test_with_certificates_the_engine_speaks_mutual_tls_only(
+        tmp_path: Path, scenarios: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+            "-subj", "/CN=lab-ca")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=node")
+    openssl("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+            "node.pem", "-days", "1")
+    tls = ["--tls-ca", str(tmp_path / "ca.pem"), "--tls-cert", str(tmp_path / "node.pem"), "--tls-key",
+           str(tmp_path / "node.key")]
+    scheduler = Process(["-m", "harness.cli", "scheduler", "--port", "0", *tls], tmp_path / "scheduler.log")
+    address = scheduler.wait_for(r"fingertip scheduler at (tls://\S+)").group(1)
+    worker = Process(["-m", "tests.fakes.cluster_worker", "--scheduler", address, "--farm",
+                      str(farm_file(tmp_path, "web-a")), "--work", str(tmp_path / "work"), "--name", "host-a", *tls],
+                     tmp_path / "worker.log")
+    try:
+        worker.wait_for("fingertip worker host-a at tls://")
+        out = tmp_path / "out"
+        assert main(["sweep", "--cluster", address, "--scenarios", str(scenarios), "--out", str(out), *tls]) == 0
+        assert len(records_of(out / "latest")) == 2 * 7
+        assert main(["sweep", "--cluster", address, "--scenarios", str(scenarios), "--out", str(out)]) == 2
+    finally:
+        worker.stop()
+        scheduler.stop()
+
+
 # ── the pieces, without an engine ─────────────────────────────────────────────────────────────────────────────
 
 
