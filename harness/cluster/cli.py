@@ -154,6 +154,9 @@ def sweep_on_cluster(args: argparse.Namespace, scenarios: list[Scenario], sweep_
     from harness.reports.sweep import write_reports
 
     where = f"--cluster {args.cluster}"
+    if args.workers:
+        console.print(f"[red]-n {args.workers} and {where}: choose one (a cluster's parallelism is its devices)[/red]")
+        return EXIT_USAGE
     try:
         security = security_from(args)
         address = engine_address(args.cluster, security)

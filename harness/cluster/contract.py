@@ -51,7 +51,7 @@ class ScenarioBundle(_Wire):
 class CellTask(_Wire):
     sweep_id: str
     bundle: ScenarioBundle
-    cell: DeviceSpec
+    cell: DeviceSpecBase
     """The farm device whose cell this is (app@cell.id names its run folder)."""
     run_on: str
     """The device that runs it: cell.id, or an equivalent one when the cell's own host was lost or its device

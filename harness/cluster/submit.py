@@ -22,7 +22,7 @@ from harness.checks.registry import checks_for
 from harness.cluster.contract import CellOutcome, CellTask, ScenarioBundle, WorkerFarm, bundle_scenario, equivalent
 from harness.cluster.transfer import unpack
 from harness.cluster.worker import close_sweep, device_resource, run_cell, worker_farm
-from harness.config.farm import DeviceSpec, Farm
+from harness.config.farm import DeviceSpecBase, Farm
 from harness.config.scenario import Scenario
 from harness.errors import ConfigError
 from harness.reports.results import missing_record, write_cell
@@ -41,7 +41,7 @@ CLOSE_TIMEOUT_S = 120.0
 class Job:
     scenario: Scenario
     bundle: ScenarioBundle
-    cell: DeviceSpec
+    cell: DeviceSpecBase
     run_on: str
     reason: str | None = None
     tried: set[str] = field(default_factory=set)

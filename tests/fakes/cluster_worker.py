@@ -89,8 +89,8 @@ def install() -> None:
     import harness.devices.registry as registry
     import harness.session
 
-    harness.session.execute_run = fake_execute_run  # type: ignore[assignment]
-    registry.BACKENDS["web"] = dataclasses.replace(registry.BACKENDS["web"], factory=FakeDevice)
+    harness.session.execute_run = fake_execute_run
+    registry.BACKENDS["web"] = dataclasses.replace(registry.BACKENDS["web"], factory=FakeDevice)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ class Process:
             if self.handle.poll() is not None:
                 raise AssertionError(f"{self.log.name} exited: {self.log.read_text(errors='replace')[-2000:]}")
             return re.search(pattern, self.log.read_text(errors="replace"))
-        return until(seen, f"{pattern!r} in {self.log.name}")  # type: ignore[no-any-return]
+        return until(seen, f"{pattern!r} in {self.log.name}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.handle.poll() is None:
