@@ -41,6 +41,8 @@ PLATEAU = 20
 UNLABELED_PER_PLACE = 3
 """Controls without a meaningful label tried per place: icons, day cells and arrows come in dozens."""
 UNTRIED_SHOWN = 20
+BACKS_HOME = 4
+"""Steps back tried on the way to the start screen before loading it afresh."""
 
 TAB, PURPOSE, FEATURE, OTHER, UNLABELED = range(5)
 ABOUT_WORDS = ("我的", "关于", "设置", "个人中心", "关于我们", "About", "Settings")
@@ -330,7 +332,18 @@ class Explorer:
         return place(self._back(here)) == place(target)
 
     def go_home(self, home: Screen) -> bool:
+        """Back to the start screen: by going back while that leads somewhere (a reload would end what the app
+        keeps running: a track, a timer), else by loading the app's start."""
         here = self._current or self.observe()
+        for _ in range(BACKS_HOME):
+            if place(here) == place(home):
+                return True
+            if here.key == self._entry_key:
+                break  # back at the entry leaves the app: load the start instead
+            after = self._back(here)
+            if place(after) == place(here):
+                break
+            here = after
         if place(here) == place(home):
             return True
         self.device.home()
@@ -414,7 +427,7 @@ class Explorer:
         for candidate in self.candidates(home, 1):
             if self._stop_reason():
                 break
-            if not (self.back_to(home) or self.go_home(home)):
+            if not self.go_home(home):
                 continue
             if not self._worth_trying(where, candidate):
                 continue

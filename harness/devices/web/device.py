@@ -378,21 +378,36 @@ class WebDevice:
         the app's hosts, and closed either way: the walk stays in one tab, inside the app."""
         assert self._setup is not None
         with self._driving("list windows"):
-            handles = [h for h in self._driver.window_handles if h != self._window]
-        for handle in handles:
-            with self._driving("look at a window the app opened"):
-                self._driver.switch_to.window(handle)
-                url, deadline = str(self._driver.current_url), time.monotonic() + NEW_WINDOW_S
-                while url in ("about:blank", "") and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                    url = str(self._driver.current_url)
-                self._driver.close()
-                self._driver.switch_to.window(self._window)
-                if outside_of(url, set(self._setup.scenario.hosts)):
-                    self._notes.append(f"关闭了应用打开的新窗口（不在应用的主机内）：{url[:200]}")
-                else:
-                    self._notes.append(f"应用打开的新窗口在本标签页中继续：{url[:200]}")
-                    self._driver.get(url)
+            handles = list(self._driver.window_handles)
+        if self._window not in handles and handles:  # the app closed its own tab: go on in what it opened
+            self._window = handles[0]
+            self._notes.append("应用关闭了自己的标签页，继续在它打开的窗口中")
+        followed = ""
+        for handle in (h for h in handles if h != self._window):
+            url = ""
+            try:
+                with self._driving("look at a window the app opened"):
+                    self._driver.switch_to.window(handle)
+                    url, deadline = str(self._driver.current_url), time.monotonic() + NEW_WINDOW_S
+                    while url in ("about:blank", "") and time.monotonic() < deadline:
+                        time.sleep(0.1)
+                        url = str(self._driver.current_url)
+                    self._driver.close()
+            except AppHung:
+                raise
+            except UiError:  # it closed itself meanwhile
+                continue
+            finally:
+                with self._driving("return to the app's window"):
+                    self._driver.switch_to.window(self._window)
+            if outside_of(url, set(self._setup.scenario.hosts)):
+                self._notes.append(f"关闭了应用打开的新窗口（不在应用的主机内）：{url[:200]}")
+            else:
+                self._notes.append(f"应用打开的新窗口在本标签页中继续：{url[:200]}")
+                followed = url
+        if followed:
+            with self._driving(f"follow {followed[:80]}"):
+                self._driver.get(followed)
 
     def screen(self) -> Screen:
         with self._driving("snapshot"):
