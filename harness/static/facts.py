@@ -69,8 +69,9 @@ ANDROID_CAMERA = "android.permission.CAMERA"
 HARMONY_LOCATION = {"ohos.permission.LOCATION", "ohos.permission.APPROXIMATELY_LOCATION"}
 HARMONY_BACKGROUND_LOCATION = "ohos.permission.LOCATION_IN_BACKGROUND"
 HARMONY_CAMERA = "ohos.permission.CAMERA"
-ANDROID_MIN_TARGET = {34: 23}
-"""Android 14 (API 34) and later refuse apps targeting below API 23 (INSTALL_FAILED_DEPRECATED_SDK_VERSION)."""
+ANDROID_MIN_TARGET = {34: 23, 35: 24}
+"""The lowest targetSdkVersion each Android release installs, from that API level on (Android 14: 23, Android 15:
+24; below it INSTALL_FAILED_DEPRECATED_SDK_VERSION "App package must target at least SDK version N")."""
 
 
 def permission_notes(facts: PackageFacts) -> list[PrecheckIssue]:
@@ -109,12 +110,16 @@ def install_blockers(facts: PackageFacts, device: DeviceFacts) -> list[PrecheckI
     if facts.min_api is not None and facts.min_api > device.api:
         issues.append(PrecheckIssue("blocking", "min-api",
                                     f"最低 API {facts.min_api} 高于设备的 API {device.api}（{system}）：无法安装"))
-    for since, lowest in ANDROID_MIN_TARGET.items():
-        if (facts.platform == "android" and device.api >= since and facts.target_api is not None
-                and facts.target_api < lowest):
+    # The rule of the newest release at or below the device's API: one reason, with the device's own bound.
+    rules = [since for since in ANDROID_MIN_TARGET if since <= device.api]
+    if facts.platform == "android" and rules and facts.target_api is not None:
+        lowest = ANDROID_MIN_TARGET[max(rules)]
+        if facts.target_api < lowest:
             issues.append(PrecheckIssue(
                 "blocking", "target-api",
-                f"targetSdkVersion {facts.target_api} 低于 {lowest}：API {since} 及以上系统拒绝安装"))
+                f"targetSdkVersion {facts.target_api} 低于 {lowest}："
+                f"{f'{device.os}（API {device.api}）' if device.os else f'API {device.api}'} 拒绝安装"
+                "（INSTALL_FAILED_DEPRECATED_SDK_VERSION）"))
     if facts.abis and device.abis and not set(facts.abis) & set(device.abis):
         issues.append(PrecheckIssue("blocking", "abi",
                                     f"原生库仅有 {', '.join(facts.abis)}，设备支持 {', '.join(device.abis)}：无法安装"))

@@ -235,6 +235,8 @@ def test_the_precheck_refuses_before_anything_is_pushed(
 
 @pytest.mark.parametrize(("output", "error", "reason"), [
     (recorded("install_older_sdk.txt"), AppIncompatible, "INSTALL_FAILED_OLDER_SDK"),
+    # Android 15's floor for targetSdk when the precheck could not know it (a target it did not read).
+    (recorded("install_deprecated_sdk.txt"), AppIncompatible, "INSTALL_FAILED_DEPRECATED_SDK_VERSION"),
     (recorded("install_no_certificates.txt"), DeviceError, "INSTALL_PARSE_FAILED_NO_CERTIFICATES"),
 ])
 def test_install_failures_name_their_reason(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,18 @@ def test_precheck_names_what_blocks_an_install_and_what_reviewers_should_know(bu
     assert blocking(precheck(legacy, DeviceFacts(api=33, abis=("arm64-v8a",)))) == []
     notes = {i.code for i in precheck(sample, None)}
     assert notes == {"location", "background-location", "camera", "cleartext"}
+
+
+def test_android_15_refuses_targets_below_24_and_says_so_once(built: dict[str, Path]) -> None:
+    # Android 14 refuses targetSdk < 23, Android 15 < 24 (INSTALL_FAILED_DEPRECATED_SDK_VERSION: "App package must
+    # target at least SDK version 24, but found 23"): the strictest rule for the device's API applies, once.
+    target_23 = replace(read_apk(built["legacy"]), target_api=23)
+    arm = ("arm64-v8a",)
+    assert blocking(precheck(target_23, DeviceFacts(api=34, abis=arm))) == []
+    [refused] = blocking(precheck(target_23, DeviceFacts(api=35, abis=arm)))
+    assert refused.code == "target-api" and "低于 24" in refused.message and "API 35" in refused.message
+    [older] = blocking(precheck(read_apk(built["legacy"]), DeviceFacts(api=36, abis=arm)))
+    assert "targetSdkVersion 22 低于 24" in older.message
 
 
 def test_broken_packages_are_named(tmp_path: Path) -> None:
