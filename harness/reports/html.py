@@ -1,4 +1,6 @@
-"""index.html: the reviewer page (Chinese), static and offline, with each run's video."""
+"""index.html: the reviewer page (Chinese), static and offline, light at a thousand runs: the matrix with its
+filters and links, the queue of undecided `review` cells, the decisions, the trend and the Art. 16 OS matrix.
+Videos, findings and evidence are on the run pages only."""
 
 from __future__ import annotations
 
@@ -25,12 +27,23 @@ def render_index(records: list[dict[str, Any]], sweep_id: str, trend: dict[str, 
     for record in records:
         runs[(record["app"], record["device"])].append(record)
     articles = [a for a in ARTICLES if any(r["article"] == a for r in records)]
+    decisions = [r for r in records if r.get("decision")]
     return environment.get_template("index.html.j2").render(
         sweep_id=sweep_id, runs=runs, articles=articles, verdict_zh=VERDICT_ZH, compat=compat_matrix(records),
         article_label=ARTICLE_LABEL, trend=trend or {},
         totals={v: sum(final_verdict(r) == v for r in records) for v in VERDICT_ZH},
-        decided=sum(1 for r in records if r.get("decision")),
+        decided=len(decisions), decisions=decisions, queue=undecided(records, articles),
     )
+
+
+def undecided(records: list[dict[str, Any]], articles: list[str] | None = None) -> list[dict[str, str]]:
+    """The reviewers' queue in matrix order: cells whose final verdict is `review` and that nobody decided,
+    each with the link to its finding on the run page."""
+    order = {a: i for i, a in enumerate(articles or ARTICLES)}
+    queue = [r for r in records if final_verdict(r) == "review" and not r.get("decision") and r["run"].get("id")]
+    queue.sort(key=lambda r: (r["app"], r["device"], order.get(r["article"], len(order))))
+    return [{"app": r["app"], "device": r["device"], "article": r["article"],
+             "href": f"{r['run']['dir']}/index.html#a-{r['article']}"} for r in queue]
 
 
 def os_class(record: dict[str, Any]) -> str:

@@ -71,6 +71,21 @@ def test_the_sweep_index_filters_and_links_to_run_pages(sweep: Path, browser: An
     assert page.url.endswith("runs/ganbutong@web-phone/index.html")
 
 
+def test_the_index_queue_filters_and_n_opens_the_next_undecided_finding(sweep: Path, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto((sweep / "index.html").as_uri())
+    assert page.locator("#queue").get_attribute("data-count") == "1" and page.locator("video").count() == 0
+    page.select_option("#filter-verdict", "queue")
+    visible = [r for r in page.locator("#matrix .cell-row").all() if r.is_visible()]
+    assert [r.get_attribute("data-cell") for r in visible] == ["ganbutong@web-phone"]
+    page.keyboard.press("n")
+    page.wait_for_url("**/runs/ganbutong@web-phone/index.html#a-14(4)")
+    # a run page's `n` asks the index for the next undecided cell after it: the only one is this one again
+    page.goto((sweep / "index.html").as_uri() + "#next=ebantong@web-phone")
+    page.wait_for_url("**/runs/ganbutong@web-phone/index.html#a-14(4)")
+
+
 def test_a_run_page_seeks_the_video_from_the_timeline_and_opens_flows(sweep: Path, browser: Any,
                                                                        tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})

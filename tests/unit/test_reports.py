@@ -49,12 +49,38 @@ def test_junit_maps_verdicts() -> None:
 
 
 def test_html_escapes_app_supplied_text() -> None:
-    page = render_index(records(), "sweep-1")
-    assert "<script>alert(1)</script>" not in page
+    fail, error = records()
+    error["summary"] = "运行出错：<img src=x onerror=alert(1)>"
+    page = render_index([fail, error], "sweep-1")
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page
-    assert "发现打卡签到功能 &lt;b&gt;" in page
-    assert 'src="runs/app1@web-phone/video.mp4"' in page
-    assert 'data-t="1.5"' in page
+    # a cell without a run page says why in the index; a run's findings and video are on its page only
+    assert 'title="运行出错：&lt;img src=x onerror=alert(1)&gt;"' in page
+    assert 'href="runs/app1@web-phone/index.html"' in page and 'href="runs/app2@web-phone/index.html"' not in page
+    assert "<video" not in page and "发现打卡签到功能" not in page and 'data-t="1.5"' not in page
+
+
+def test_the_index_queues_undecided_review_cells_in_matrix_order() -> None:
+    fail, error = records()
+    reviews = []
+    for app, article in (("app3", "14(4)"), ("app1", "18"), ("app1", "5")):
+        obs = OBS.model_copy(update={"app": app})
+        check = next(c for c in CHECKS.values() if c.article == article)
+        finding = Finding(verdict="review", summary="人工判断")
+        reviews.append(result_record(check, finding, obs, f"runs/{app}@web-phone"))
+    decided = result_record(CHECKS["complaint"], Finding(verdict="review", summary="x"),
+                            OBS.model_copy(update={"app": "app4"}), "runs/app4@web-phone")
+    decided["decision"] = {"by": "张三", "at": "2026-11-20T02:00:00Z", "verdict": "pass", "note": "",
+                           "override": False, "carried_from": None}
+    decided["final_verdict"] = "pass"
+    from harness.reports.html import undecided
+
+    queue = undecided([fail, error, *reviews, decided])
+    assert [(q["app"], q["article"]) for q in queue] == [("app1", "5"), ("app1", "18"), ("app3", "14(4)")]
+    assert queue[0]["href"] == "runs/app1@web-phone/index.html#a-5"
+    page = render_index([fail, error, *reviews, decided], "sweep-1")
+    assert 'data-count="3"' in page and 'id="queue-next" href="runs/app1@web-phone/index.html#a-5"' in page
+    assert page.count(' q"') == 3  # the queued cells are marked in the matrix (the decided one is not)
 
 
 def test_cells_gather_into_sweep_reports(tmp_path: Path) -> None:
