@@ -286,8 +286,8 @@ class SweepSession:
         for other in self.equivalents(spec):
             try:
                 device = self._device(other, wait=False)
-                observations = execute_run(scenario, device, self.sweep_dir, self.sweep_id, self.masked,
-                                           cell_device=spec.id)
+                observations = self._watched(scenario, other, self.sweep_dir / cell_dir, functools.partial(
+                    execute_run, scenario, device, self.sweep_dir, self.sweep_id, self.masked, cell_device=spec.id))
             except DeviceBusy:
                 continue
             except DeviceError as e:

@@ -99,12 +99,17 @@ def explorer_for(device: WebDevice, tmp_path: Path, **settings: float) -> Explor
 def test_windows_foreign_pages_and_the_entry_keep_the_walk_inside_the_app(
         device: WebDevice, origin: int, tmp_path: Path) -> None:
     proxy, _ = launched(device, tmp_path, origin, "/")
+    explorer = explorer_for(device, tmp_path)
+    walker = threading.Thread(target=explorer.run, daemon=True)
     try:
-        walk = explorer_for(device, tmp_path).run()
+        walker.start()
+        walker.join(timeout=120)  # a window left open made every later command wait 240 s
+        assert not walker.is_alive(), "the walk is stuck behind a window the app opened"
         handles = device._driver.window_handles
     finally:
         device.finish()
         proxy.stop()
+    walk = explorer.walk
     keys = {v.screen["key"] for v in walk.screens}
     assert keys == {"/", "/other"}, [(v.screen["key"], v.screen["title"]) for v in walk.screens]
     assert not [v for v in walk.screens if v.screen.get("outside")]
