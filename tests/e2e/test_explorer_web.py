@@ -106,10 +106,14 @@ def test_windows_foreign_pages_and_the_entry_keep_the_walk_inside_the_app(
         walker.join(timeout=120)  # a window left open made every later command wait 240 s
         assert not walker.is_alive(), "the walk is stuck behind a window the app opened"
         handles = device._driver.window_handles
+        for _ in range(3):  # more backs than the walk's history holds: never before the entry
+            device.back()
+        at_the_end = device.screen()
     finally:
         device.finish()
         proxy.stop()
     walk = explorer.walk
+    assert not at_the_end.outside and at_the_end.title == "入口"
     keys = {v.screen["key"] for v in walk.screens}
     assert keys == {"/", "/other"}, [(v.screen["key"], v.screen["title"]) for v in walk.screens]
     assert not [v for v in walk.screens if v.screen.get("outside")]
