@@ -40,6 +40,11 @@ class PhoneApps:
     segments: list[bytes] = field(default_factory=list)
     """Video files screenrecord "writes", one per segment (the last one repeats)."""
     recording: threading.Event = field(default_factory=threading.Event)
+    display: tuple[int, int] = (1080, 2400)
+    """The frame screenrecord takes without `--size`."""
+    encoder_max: tuple[int, int] | None = None
+    """The largest frame the AVC encoder can be configured for (emulators and some phones refuse the native size);
+    None: any."""
 
     def install(self) -> PhoneApps:
         self.fake.extra.update({"pm": self.pm, "am": self.am, "settings": self.settings_command, "wm": self.wm,
@@ -119,12 +124,29 @@ class PhoneApps:
         if not found:
             return f"sh: cannot run {script!r} here\n", 127
         limit, remote = float(found[1]), found[2]
-        return self._record(limit, remote), 0
+        sized = re.search(r"--size (\d+)x(\d+)", script)
+        return self._record(limit, remote, (int(sized[1]), int(sized[2])) if sized else None), 0
 
-    def _record(self, limit: float, remote: str) -> Iterator[str]:
+    def _refuses(self, size: tuple[int, int]) -> bool:
+        return self.encoder_max is not None and (size[0] > self.encoder_max[0] or size[1] > self.encoder_max[1])
+
+    def _record(self, limit: float, remote: str, size: tuple[int, int] | None) -> Iterator[str]:
         pid = self.fake.spawn(["screenrecord", remote])
-        self.recording.set()
         yield f"{pid}\n"
+        # AOSP screenrecord.cpp: a size the encoder refuses is an ERROR line; only without `--size` does it retry
+        # once at 720x1280 (1280x720 swapped for portrait) by itself, and it exits when that fails too.
+        frame = size or self.display
+        if self._refuses(frame):
+            yield f"ERROR: unable to configure video/avc codec at {frame[0]}x{frame[1]} (err=-22)\n"
+            fallback = (720, 1280) if frame[0] < frame[1] else (1280, 720)
+            if size is not None or self._refuses(fallback):
+                if size is None:
+                    yield (f"WARNING: failed at {frame[0]}x{frame[1]}, retrying at {fallback[0]}x{fallback[1]}\n"
+                           f"ERROR: unable to configure video/avc codec at {fallback[0]}x{fallback[1]} (err=-22)\n")
+                self.fake.processes.pop(pid, None)
+                return
+            yield f"WARNING: failed at {frame[0]}x{frame[1]}, retrying at {fallback[0]}x{fallback[1]}\n"
+        self.recording.set()
         waited = 0.0
         while pid in self.fake.processes and waited < limit:  # until kill -2 or the time limit
             threading.Event().wait(0.05)

@@ -338,6 +338,47 @@ def test_screenrecord_segments_are_chained_past_the_limit_and_joined(tmp_path: P
     assert any(c.startswith("kill -2 ") for c in fake.commands)  # the last one stopped with SIGINT
 
 
+def screenrecords(fake: FakeAndroid) -> list[str]:
+    return [c for c in fake.commands if "exec screenrecord" in c]
+
+
+def test_screenrecord_refusing_the_native_size_is_retried_once_smaller(tmp_path: Path) -> None:
+    # The encoder takes neither 1080x2400 nor screenrecord's own 720x1280 fallback: it exits at once, saying so.
+    fake = phone()
+    apps = PhoneApps(fake, segments=[mp4(tmp_path, "s0.mp4", 1)], encoder_max=(600, 1200)).install()
+    with FakeAdbServer(fake) as server:
+        device = adbutils.AdbClient(host="127.0.0.1", port=server.port).device(fake.serial)
+        chain = ScreenrecordChain(device, "phone", (1080, 2400), segment_s=5)
+        video = tmp_path / "video.mp4"
+        chain.start(video)
+        assert apps.recording.wait(10)
+        info = chain.stop()
+    assert info is not None and (info.width, info.height) == (540, 1200)
+    started = screenrecords(fake)
+    assert "--size" not in started[0] and all("--size 540x1200" in c for c in started[1:]) and len(started) >= 2
+    [segment] = json.loads(video.with_suffix(".segments.json").read_text())
+    assert segment["size"] == "540x1200"
+    [note] = segment["notes"]
+    assert "unable to configure video/avc codec at 720x1280" in note and "retried once at --size 540x1200" in note
+    assert not [p for p in fake.files if p.endswith(".mp4")]
+
+
+def test_screenrecord_that_exits_at_once_again_ends_without_video_and_does_not_loop(tmp_path: Path) -> None:
+    fake = phone()
+    PhoneApps(fake, encoder_max=(100, 100)).install()
+    with FakeAdbServer(fake) as server:
+        device = adbutils.AdbClient(host="127.0.0.1", port=server.port).device(fake.serial)
+        chain = ScreenrecordChain(device, "phone", (1080, 2400))
+        chain.start(tmp_path / "video.mp4")
+        assert chain._thread is not None
+        chain._thread.join(10)  # gives up by itself: no stop needed to end a loop
+        assert not chain._thread.is_alive()
+        with pytest.raises(DeviceError, match=r"exited at once again at --size 540x1200 .*without video") as lost:
+            chain.stop()
+    assert "unable to configure video/avc codec at 540x1200" in str(lost.value)
+    assert len(screenrecords(fake)) == 2
+
+
 def test_a_device_without_screenrecord_says_so(tmp_path: Path) -> None:
     fake = phone()  # no `sh` handler: screenrecord cannot run
     with FakeAdbServer(fake) as server:

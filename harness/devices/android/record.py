@@ -26,6 +26,14 @@ from harness.errors import DeviceError, HostError
 SEGMENT_S = 180
 """screenrecord's own limit (--time-limit cannot go above it)."""
 REMOTE_DIR = "/data/local/tmp"
+AT_ONCE_S = 3.0
+"""A segment that ends sooner, unasked, did not record: the encoder refused the size (explicit `--size`: exit in
+~0.1 s with "ERROR: unable to configure video/avc codec at WxH"; without it, after screenrecord's own 720p retry)."""
+
+
+def smaller(size: tuple[int, int]) -> tuple[int, int]:
+    """Half of `size`, even on both sides (encoders take no odd dimension; AOSP screenrecord floors to even)."""
+    return max(2, size[0] // 4 * 2), max(2, size[1] // 4 * 2)
 
 
 @dataclass
@@ -34,6 +42,8 @@ class Segment:
     start: float
     """Host epoch seconds when screenrecord was started."""
     pid: int | None = None
+    size: tuple[int, int] = (0, 0)
+    """The frame it records at: the display's, or the smaller `--size` after a refusal."""
 
 
 @dataclass
@@ -46,6 +56,10 @@ class ScreenrecordChain:
     bit_rate: int = 4_000_000
     segment_s: int = SEGMENT_S
     segments: list[Segment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What happened to the recording that a reader of the video should know (a refused size, the retry)."""
+    record_size: tuple[int, int] | None = None
+    """The `--size` given to screenrecord; None: the display's own size."""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _error: str = ""
@@ -55,17 +69,20 @@ class ScreenrecordChain:
         self._path = path
         self._stop.clear()
         self.segments.clear()
+        self.notes.clear()
         self._thread = threading.Thread(target=self._loop, daemon=True, name=f"screenrecord-{self.device_id}")
         self._thread.start()
 
     def _loop(self) -> None:
         index = 0
+        retried = False
         while not self._stop.is_set():
             remote = f"{REMOTE_DIR}/fingertip-{self.device_id}-{index:03d}.mp4"
+            size = f" --size {self.record_size[0]}x{self.record_size[1]}" if self.record_size else ""
             # `exec` keeps the shell's pid, which the first line reports: the one screenrecord to stop.
-            command = (f"sh -c 'echo $$; exec screenrecord --time-limit {self.segment_s} --bit-rate {self.bit_rate} "
-                       f"{remote}'")
-            segment = Segment(remote, time.time())
+            command = (f"sh -c 'echo $$; exec screenrecord --time-limit {self.segment_s}{size} --bit-rate "
+                       f"{self.bit_rate} {remote}'")
+            segment = Segment(remote, time.time(), size=self.record_size or self.size)
             try:
                 stream = self.adb_device.shell(command, stream=True)
             except Exception as e:  # adbutils raises AdbError / OSError when the device went away
@@ -87,6 +104,23 @@ class ScreenrecordChain:
                 self._error = f"screenrecord did not run: {output.decode(errors='replace').strip()[:300]}"
                 return
             index += 1
+            if self._stop.is_set() or time.time() - segment.start >= min(AT_ONCE_S, self.segment_s / 2):
+                continue
+            # Exited at once: chaining on would start it again and again. Keep what it said, try once smaller.
+            self.segments.remove(segment)
+            with contextlib.suppress(Exception):
+                self.adb_device.shell(["rm", "-f", remote])
+            said = " ".join(output.decode(errors="replace").split("\n", 1)[-1].split())[:300] or "no message"
+            tried = "x".join(map(str, self.record_size or self.size))
+            if retried:
+                self._error = (f"screenrecord exited at once again at --size {tried} ({said}): the run goes on "
+                               "without video")
+                self.notes.append(self._error)  # segments recorded before this one are kept
+                return
+            retried = True
+            self.record_size = smaller(self.record_size or self.size)
+            self.notes.append(f"screenrecord exited at once at {tried} ({said}); retried once at --size "
+                              f"{self.record_size[0]}x{self.record_size[1]}")
 
     def stop(self) -> VideoInfo | None:
         if self._thread is None or self._path is None:
@@ -106,9 +140,11 @@ class ScreenrecordChain:
             part.unlink(missing_ok=True)
         first = self.segments[0].start
         (path.with_suffix(".segments.json")).write_text(json.dumps(
-            [{"file": s.remote.rsplit("/", 1)[-1], "start": s.start, "offset_s": round(s.start - first, 3)}
-             for s in self.segments], indent=1), encoding="utf-8")
-        return VideoInfo(path=path, start=first, width=self.size[0], height=self.size[1])
+            [{"file": s.remote.rsplit("/", 1)[-1], "start": s.start, "offset_s": round(s.start - first, 3),
+              "size": f"{s.size[0]}x{s.size[1]}", **({"notes": self.notes} if i == 0 and self.notes else {})}
+             for i, s in enumerate(self.segments)], indent=1), encoding="utf-8")
+        width, height = self.segments[0].size
+        return VideoInfo(path=path, start=first, width=width, height=height)
 
     def _pull(self, path: Path) -> list[Path]:
         parts: list[Path] = []
