@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from harness.capture.ca import ca_dir
 from harness.capture.complaint_gate import ComplaintGate
 from harness.capture.proxy import CaptureProxy, ca_spki_hash
@@ -33,7 +35,9 @@ from harness.observe.graph import to_dot, ui_graph
 from harness.observe.hooks import read_stats
 from harness.observe.ipv6 import probe
 from harness.observe.model import (
+    DeviceInfo,
     FailedRequest,
+    HookRecord,
     Ipv6HostResult,
     Ipv6OnlyPass,
     Observations,
@@ -148,7 +152,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
         ipv6_policy=scenario.ipv6.model_dump(),
         # Unique per run, so a complaint seen in tracking is this run's own.
         canary_text=f"{scenario.canaries.text}{secrets.token_hex(3)}",
-        device_info=described, package=package_build(scenario),
+        device_info=DeviceInfo.model_validate(described), package=package_build(scenario),
     )
     walk = Walk()
     video: VideoInfo | None = None
@@ -287,7 +291,13 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
         hook_problems.append(sink.problem())
     observations.flows = flows
     observations.refusals = refusals
-    observations.hook_events = sorted(hooks, key=lambda e: float(e.get("t", 0)))
+    records: list[HookRecord] = []
+    for event in hooks:
+        try:
+            records.append(HookRecord.model_validate(event))
+        except ValidationError:  # a device's log line that is not an event: dropped, and said so
+            hook_problems.append(f"a hook event that is not one was dropped: {str(event)[:120]}")
+    observations.hook_events = sorted(records, key=lambda e: e.t)
     observations.screens = walk.screens
     observations.actions = walk.actions
     observations.complaint_withheld = walk.complaint_withheld

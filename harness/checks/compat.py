@@ -9,6 +9,8 @@ matrix across the farm's OS labels is built from these results.
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.checks.base import Check, Evidence, Finding, register, screen_evidence
 from harness.evidence.keywords import UNSUPPORTED_SYSTEM, matches
 from harness.observe.model import Observations
@@ -16,8 +18,8 @@ from harness.observe.model import Observations
 
 def check(obs: Observations) -> Finding:
     os_name = obs.device_info.os or obs.device
-    details = {"os": os_name, "launched": bool(obs.screens), "alive_at_end": obs.alive_at_end,
-               "blank_screens": 0, "unsupported": [], "crashes": len(obs.crashes)}
+    details: dict[str, Any] = {"os": os_name, "launched": bool(obs.screens), "alive_at_end": obs.alive_at_end,
+                               "blank_screens": 0, "unsupported": [], "crashes": len(obs.crashes)}
     if not obs.screens:
         return Finding(verdict="fail", details=details, summary=f"应用在 {os_name} 上未能显示任何界面。")
     blank = [v for v in obs.screens if not v.as_screen().texts and not v.as_screen().nodes]

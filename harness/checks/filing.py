@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from harness.checks.base import Check, Finding, register, screen_evidence
 from harness.evidence import keywords
@@ -170,10 +171,11 @@ def check(obs: Observations) -> Finding:
             filing_at = (i, shown) if shown else None
             if label_only:
                 bare.setdefault("备案编号", label_only)
-    details = {"sponsor": sponsor_at[1].value if sponsor_at else None,
-               "filing": filing_at[1].value if filing_at else None,
-               "labels_without_value": {k: v for k, v in bare.items()
-                                        if (k == "主办单位" and not sponsor_at) or (k == "备案编号" and not filing_at)}}
+    details: dict[str, Any] = {
+        "sponsor": sponsor_at[1].value if sponsor_at else None,
+        "filing": filing_at[1].value if filing_at else None,
+        "labels_without_value": {k: v for k, v in bare.items()
+                                 if (k == "主办单位" and not sponsor_at) or (k == "备案编号" and not filing_at)}}
     found = [at for at in (sponsor_at, filing_at) if at is not None]
     evidence = [screen_evidence(obs, obs.screens[i], f"「{shown.text}」") for i, shown in found]
     missing = [name for name, at in (("主办单位", sponsor_at), ("备案编号", filing_at)) if at is None]

@@ -68,11 +68,12 @@ def _refuse_anchors(text: str, path: Path) -> None:
     """Anchors and aliases (and `<<` merges, which need them) are refused: an alias can multiply a small
     file into a huge document, and nothing in a farm or scenario needs one."""
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) or anchor:
             kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
-            raise ConfigError(path, event.start_mark.line + 1,
-                              f"YAML {kind} {'*' if kind == 'alias' else '&'}{event.anchor} is not allowed "
-                              "(write the value out)")
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            raise ConfigError(path, line, f"YAML {kind} {'*' if kind == 'alias' else '&'}{anchor} is not allowed "
+                                          "(write the value out)")
 
 
 def _refuse_duplicates(node: yaml.Node, path: Path) -> None:
