@@ -28,7 +28,7 @@ from harness.devices.protocol import Device, RunSetup, VideoInfo
 from harness.errors import FingertipError
 from harness.evidence.canaries import make_canary_photo
 from harness.evidence.images import dhash
-from harness.evidence.mask_files import mask_run_folder
+from harness.evidence.mask_files import mask_run_folder, mask_value
 from harness.evidence.redact import redact
 from harness.observe.flows import read_flows, read_hook_log, read_jsonl
 from harness.observe.graph import to_dot, ui_graph
@@ -280,8 +280,13 @@ def _collect(observations: Observations, proxy: CaptureProxy, walk: Walk, video:
             visit.screen = mask_screen(visit.screen)
         for action in walk.actions:  # an input's label is its text: what was typed into it
             action.label = redact(action.label)
+        if walk.coverage is not None:  # untried labels include inputs showing what was typed
+            walk.coverage.untried = [redact(label) for label in walk.coverage.untried]
+        walk.notes = [redact(note) for note in walk.notes]  # URLs of pages left, tabs closed
     refusals, refusal_problems = read_jsonl(proxy.files.refusals)
     hooks, hook_problems = read_jsonl(proxy.files.hook_events)
+    if masked:  # page URLs, request URLs and script errors may carry tokens and numbers
+        refusals, hooks = mask_value(refusals), mask_value(hooks)
     device_hooks, device_problems = read_hook_log(paths.device_hooks)  # Frida's, on devices that have it
     crashes, crash_problems = read_crashes(paths.root / CRASHES_FILE)  # from the device's logs, where it has them
     hooks += device_hooks
