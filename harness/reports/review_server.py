@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import mimetypes
+import re
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,8 +28,11 @@ from harness.reports.sweep import write_reports
 
 COOKIE = "fingertip_review"
 MAX_BODY = 16 * 1024
+RANGE = re.compile(r"bytes=(?P<start>\d*)-(?P<end>\d*)")
+"""One byte range (what a video element asks for when it seeks)."""
 
-# Added to a run page when served: buttons on the rows a machine left to a person.
+# Added to a run page when served: 通过 / 不通过 and a note on each finding a machine left to a person, in the
+# panel beside the video (the run page's j / k select one and seek to its moment, n goes to the next cell).
 CONTROLS = """
 <script type="application/json" id="ft-review">{config}</script>
 <script>
@@ -42,8 +46,21 @@ CONTROLS = """
     }
     return name;
   };
-  for (const row of document.querySelectorAll("tr[data-article][data-verdict=review]")) {
-    const cell = row.insertCell();
+  async function decide(item, verdict) {
+    const by = reviewer();
+    if (!by) return;
+    const answer = await fetch("/api/decide", {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-Fingertip-Token": config.token},
+      body: JSON.stringify({app: item.dataset.app, device: item.dataset.device, article: item.dataset.article,
+                            verdict, by, note: item.querySelector(".ft-note").value}),
+    });
+    const result = await answer.json();
+    // the reports were rewritten: the page again, on its next undecided finding
+    if (result.ok) location.replace(location.pathname); else alert("未记录：" + result.error);
+  }
+  for (const item of document.querySelectorAll(".reviewable")) {
+    const cell = item.querySelector(".ft-controls");
     const note = document.createElement("input");
     note.placeholder = "审核意见";
     note.className = "ft-note";
@@ -52,21 +69,28 @@ CONTROLS = """
       const button = document.createElement("button");
       button.textContent = label;
       button.className = "ft-" + verdict;
-      button.addEventListener("click", async () => {
-        const by = reviewer();
-        if (!by) return;
-        const answer = await fetch("/api/decide", {
-          method: "POST",
-          headers: {"Content-Type": "application/json", "X-Fingertip-Token": config.token},
-          body: JSON.stringify({app: row.dataset.app, device: row.dataset.device, article: row.dataset.article,
-                                verdict, by, note: note.value}),
-        });
-        const result = await answer.json();
-        if (result.ok) location.reload(); else alert("未记录：" + result.error);
-      });
+      button.addEventListener("click", () => decide(item, verdict));
       cell.append(" ", button);
     }
   }
+  for (const help of document.querySelectorAll(".ft-keys")) {
+    help.innerHTML = " · <kbd>e</kbd> 写审核意见 · <kbd>p</kbd> 通过 · <kbd>f</kbd> 不通过"
+      + " · <kbd>n</kbd> 下一个待裁定单元";
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select")) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    const item = document.querySelector(".reviewable.selected");
+    if (!item) return;
+    if (event.key === "p") decide(item, "pass");
+    else if (event.key === "f") decide(item, "fail");
+    else if (event.key === "e") item.querySelector(".ft-note").focus();
+    else return;
+    event.preventDefault();
+  });
 })();
 </script>
 """
@@ -127,10 +151,13 @@ def _handler(review: ReviewServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the CLI prints the URL; request lines would bury it
 
-        def _send(self, status: int, body: bytes, kind: str, cookie: bool = False) -> None:
+        def _send(self, status: int, body: bytes, kind: str, cookie: bool = False,
+                  extra: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             if cookie:
@@ -163,14 +190,36 @@ def _handler(review: ReviewServer) -> type[BaseHTTPRequestHandler]:
             if not target.is_relative_to(review.sweep_dir) or not target.is_file():
                 self._send(404, "没有这个文件。".encode(), "text/plain; charset=utf-8")
                 return
-            body = target.read_bytes()
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if not kind.startswith("text/"):  # videos: byte ranges, so the page can seek them
+                self._send_file(target, kind, cookie=by_url)
+                return
+            body = target.read_bytes()
             if target.name == "index.html" and target.parent.parent == review.sweep_dir / "runs":
                 config = json.dumps({"token": review.token}).replace("<", "\\u003c")
                 body = body.replace(b"</body>", CONTROLS.replace("{config}", config).encode("utf-8") + b"</body>")
             if kind.startswith("text/"):
                 kind += "; charset=utf-8"
             self._send(200, body, kind, cookie=by_url)
+
+        def _send_file(self, target: Path, kind: str, cookie: bool) -> None:
+            size = target.stat().st_size
+            asked = RANGE.fullmatch(self.headers.get("Range", "").strip())
+            start, end = 0, size - 1
+            if asked and (asked["start"] or asked["end"]):
+                if asked["start"]:
+                    start = int(asked["start"])
+                    end = min(int(asked["end"]), size - 1) if asked["end"] else size - 1
+                else:  # the last N bytes
+                    start = max(0, size - int(asked["end"]))
+                if start >= size or start > end:
+                    self._send(416, b"", kind, extra={"Content-Range": f"bytes */{size}"})
+                    return
+            with target.open("rb") as file:
+                file.seek(start)
+                body = file.read(end - start + 1)
+            ranged = {"Content-Range": f"bytes {start}-{end}/{size}"} if asked else {}
+            self._send(206 if asked else 200, body, kind, cookie, {"Accept-Ranges": "bytes", **ranged})
 
         def do_POST(self) -> None:
             header = self.headers.get("X-Fingertip-Token", "")

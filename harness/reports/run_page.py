@@ -124,6 +124,17 @@ def coverage_line(obs: Observations) -> dict[str, Any] | None:
             "stopped": STOPPED_ZH.get(obs.coverage.stopped, shown(obs.coverage.stopped, 40))}
 
 
+MOMENTS = 6
+"""Video moments shown beside each reviewable finding."""
+
+
+def reviewables(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings a machine left to a person (`review`), each with the video moments its evidence names."""
+    return [{"record": r, "moments": sorted({round(float(e["t"]), 1) for e in r.get("evidence", [])
+                                              if e.get("t") is not None})[:MOMENTS]}
+            for r in records if r["verdict"] == "review"]
+
+
 def render_run(obs: Observations, records: list[dict[str, Any]]) -> str:
     items, hidden = timeline(obs, records)
     screens = [{"t": obs.video_t(v.t), "key": shown(v.screen.get("key", ""), 120),
@@ -133,7 +144,7 @@ def render_run(obs: Observations, records: list[dict[str, Any]]) -> str:
         hidden=hidden, flows=flow_rows(obs), more_flows=max(0, len(obs.flows) - FLOW_LIMIT), screens=screens,
         graph=graph_picture(obs), video=inside(obs.video.path) if obs.video else None,
         notes=[shown(n, 300) for n in obs.notes], problems=[shown(p, 300) for p in obs.problems],
-        coverage=coverage_line(obs),
+        coverage=coverage_line(obs), reviewables=reviewables(records),
         app_name=shown(obs.app_name, 80), device_info={k: shown(v, 200)
                                                 for k, v in obs.device_info.model_dump(exclude_unset=True).items()})
 

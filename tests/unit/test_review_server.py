@@ -103,3 +103,20 @@ def test_bad_decisions_are_refused_naming_why(served: ReviewServer, asked: dict[
     answer = json.loads(body)
     assert status == 400 and not answer["ok"] and named in answer["error"]
     assert not (served.sweep_dir / DECISIONS).exists()
+
+
+def test_videos_are_served_in_byte_ranges_so_the_page_can_seek(served: ReviewServer) -> None:
+    video = served.sweep_dir / "runs" / "ganbutong@web-phone" / "video.mp4"
+    video.write_bytes(bytes(range(256)) * 4)
+    cookie = {"Cookie": f"{COOKIE}={served.token}"}
+    path = "/runs/ganbutong@web-phone/video.mp4"
+    status, headers, body = request(served, "GET", path, headers=cookie)
+    assert status == 200 and len(body) == 1024 and headers["accept-ranges"] == "bytes"
+    status, headers, body = request(served, "GET", path, headers={**cookie, "Range": "bytes=256-259"})
+    assert status == 206 and body == bytes([0, 1, 2, 3]) and headers["content-range"] == "bytes 256-259/1024"
+    status, _, body = request(served, "GET", path, headers={**cookie, "Range": "bytes=-2"})
+    assert status == 206 and body == bytes([254, 255])
+    status, headers, _ = request(served, "GET", path, headers={**cookie, "Range": "bytes=5000-"})
+    assert status == 416 and headers["content-range"] == "bytes */1024"
+    status, _, _ = request(served, "GET", path, headers={"Range": "bytes=0-3"})
+    assert status == 403
