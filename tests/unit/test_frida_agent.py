@@ -13,7 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from harness.instrumentation import HOOK_PROBLEM as PROBLEM
 from harness.instrumentation.frida_session import AgentSession, InstrumentationError
 
 JVM_SOURCES = Path(__file__).parents[1] / "data" / "jvm" / "src"
+JVM_PLUGIN = Path(__file__).parents[1] / "data" / "jvm" / "plugin"
 LAT, LON = 31.2304721, 121.4737416
 
 
@@ -95,6 +97,60 @@ def test_native_hooks_report_family_address_and_port_from_the_first_instruction(
     assert any(e["kind"] == PROBLEM for e in events)
 
 
+BIONIC_LOOKUP = r"""
+#include <netdb.h>
+/* bionic's signature (libjavacore calls it for InetAddress); like Android 9's getaddrinfo and this one, which call
+   each other, it resolves through the other lookup here, so one name must still make one event. */
+int android_getaddrinfofornet(const char *host, const char *service, const struct addrinfo *hints,
+                              unsigned netid, unsigned mark, struct addrinfo **res) {
+    (void)netid; (void)mark;
+    return getaddrinfo(host, service, hints, res);
+}
+"""
+JAVA_STYLE_PROGRAM = r"""
+#include <netdb.h>
+#include <string.h>
+int android_getaddrinfofornet(const char *, const char *, const struct addrinfo *, unsigned, unsigned,
+                              struct addrinfo **);
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        struct addrinfo hints, *res = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_flags = AI_NUMERICHOST;
+        hints.ai_socktype = SOCK_STREAM;
+        if (android_getaddrinfofornet(argv[i], NULL, &hints, 0, 0, &res) != 0) return 1;
+        freeaddrinfo(res);
+    }
+    return 0;
+}
+"""
+
+
+def test_java_dns_through_android_getaddrinfofornet_is_one_event_per_name(tmp_path: Path) -> None:
+    # Java's DNS goes through android_getaddrinfofornet, not getaddrinfo: a host program shaped like libjavacore.
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.fail("a C compiler is missing: ./setup.sh installs build-essential")
+    (tmp_path / "lookup.c").write_text(BIONIC_LOOKUP)
+    (tmp_path / "program.c").write_text(JAVA_STYLE_PROGRAM)
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(tmp_path / "libfakebionic.so"), str(tmp_path / "lookup.c")],
+                   check=True)
+    program = tmp_path / "java-style-lookup"
+    subprocess.run([cc, "-o", str(program), str(tmp_path / "program.c"), f"-L{tmp_path}", "-lfakebionic",
+                    f"-Wl,-rpath,{tmp_path}"], check=True)
+    events_path = tmp_path / "hooks.jsonl"
+    with AgentSession(frida.get_local_device(), events_path, families=["network"]) as session:
+        pid = session.spawn([str(program), "127.0.0.1", "::1"], label="java-style-lookup")
+        deadline = time.time() + 20
+        while time.time() < deadline and pid in session._processes:  # until it has exited
+            time.sleep(0.05)
+    assert "libc.android_getaddrinfofornet" in session.installed
+    lookups = [(e["api"], e["detail"]["host"], e["detail"]["families"]) for e in read_events(events_path)
+               if e["kind"] == "dns"]
+    assert lookups == [("libc.android_getaddrinfofornet", "127.0.0.1", [4]),
+                       ("libc.android_getaddrinfofornet", "::1", [6])]
+
+
 def test_unknown_family_and_missing_program_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(InstrumentationError, match="unknown hook families"):
         AgentSession(frida.get_local_device(), tmp_path / "h.jsonl", families=["gps"])
@@ -125,31 +181,34 @@ def _pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
+@dataclass(frozen=True)
+class JvmClasses:
+    classes: Path
+    """On the class path: the stand-in app and Android's / play services' stand-ins."""
+    plugin: Path
+    """OkHttp's pinner, loaded by the app through its own class loader once the test asks."""
+
+
 @pytest.fixture(scope="module")
-def jvm_classes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def jvm_classes(tmp_path_factory: pytest.TempPathFactory) -> JvmClasses:
     javac = shutil.which("javac")
     if javac is None:
         pytest.fail("javac is missing: ./setup.sh installs default-jdk-headless")
-    out = tmp_path_factory.mktemp("classes")
-    subprocess.run([javac, "-d", str(out), *map(str, JVM_SOURCES.rglob("*.java"))], check=True)
-    return out
+    built = JvmClasses(tmp_path_factory.mktemp("classes"), tmp_path_factory.mktemp("plugin"))
+    subprocess.run([javac, "-d", str(built.classes), *map(str, JVM_SOURCES.rglob("*.java"))], check=True)
+    subprocess.run([javac, "-d", str(built.plugin), *map(str, JVM_PLUGIN.rglob("*.java"))], check=True)
+    return built
 
 
-@pytest.fixture
-def tls_world(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A capture CA, an HTTPS server on loopback whose certificate it signed, and a leaf of another CA."""
-    ca, ca_key = _certificate("Fingertip test capture CA", None, None, ca=True)
-    leaf, leaf_key = _certificate("127.0.0.1", ca_key, ca.subject, ca=False)
-    other_ca, other_key = _certificate("Somebody else's CA", None, None, ca=True)
-    other_leaf, _ = _certificate("127.0.0.1", other_key, other_ca.subject, ca=False)
-    (tmp_path / "leaf.pem").write_text(_pem(leaf) + _pem(ca))
-    (tmp_path / "leaf.key").write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM,
-                                                                serialization.PrivateFormat.PKCS8,
-                                                                serialization.NoEncryption()))
-    (tmp_path / "ours.pem").write_text(_pem(leaf))
-    (tmp_path / "others.pem").write_text(_pem(other_leaf))
+def _https_server(folder: Path, name: str, leaf: x509.Certificate, key: ec.EllipticCurvePrivateKey,
+                  issuer: x509.Certificate) -> socket.socket:
+    """An HTTPS server on loopback answering 204 with `leaf` (chained to `issuer`)."""
+    (folder / f"{name}.pem").write_text(_pem(leaf) + _pem(issuer))
+    (folder / f"{name}.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                           serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    context.load_cert_chain(folder / f"{name}.pem", folder / f"{name}.key")
     server = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
@@ -163,21 +222,71 @@ def tls_world(tmp_path: Path) -> Iterator[dict[str, Any]]:
                     conn.recv(4096)
                     conn.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             except (OSError, ssl.SSLError):
-                pass  # the run without the agent is refused by the client: expected
+                pass  # a client that refused the certificate: expected in some runs
 
     threading.Thread(target=serve, daemon=True).start()
-    yield {"ca_pem": _pem(ca), "url": f"https://127.0.0.1:{server.getsockname()[1]}/",
+    return server
+
+
+@pytest.fixture
+def tls_world(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A capture CA and an HTTPS server on loopback whose certificate it signed; a leaf of another CA; and a
+    server under a CA the platform itself trusts (the JVM's trust store holds only that one)."""
+    ca, ca_key = _certificate("Fingertip test capture CA", None, None, ca=True)
+    leaf, leaf_key = _certificate("127.0.0.1", ca_key, ca.subject, ca=False)
+    other_ca, other_key = _certificate("Somebody else's CA", None, None, ca=True)
+    other_leaf, _ = _certificate("127.0.0.1", other_key, other_ca.subject, ca=False)
+    system_ca, system_key = _certificate("A CA the platform trusts", None, None, ca=True)
+    system_leaf, system_leaf_key = _certificate("127.0.0.1", system_key, system_ca.subject, ca=False)
+    (tmp_path / "ours.pem").write_text(_pem(leaf))
+    (tmp_path / "others.pem").write_text(_pem(other_leaf))
+    (tmp_path / "system-ca.pem").write_text(_pem(system_ca))
+    keytool = shutil.which("keytool")
+    if keytool is None:
+        pytest.fail("keytool is missing: ./setup.sh installs default-jdk-headless")
+    store = tmp_path / "system-anchors.p12"
+    subprocess.run([keytool, "-importcert", "-noprompt", "-alias", "system", "-file", str(tmp_path / "system-ca.pem"),
+                    "-keystore", str(store), "-storetype", "PKCS12", "-storepass", "changeit"],
+                   check=True, capture_output=True)
+    ours = _https_server(tmp_path, "leaf", leaf, leaf_key, ca)
+    system = _https_server(tmp_path, "system-leaf", system_leaf, system_leaf_key, system_ca)
+    yield {"ca_pem": _pem(ca), "url": f"https://127.0.0.1:{ours.getsockname()[1]}/",
+           "system_url": f"https://127.0.0.1:{system.getsockname()[1]}/", "trust_store": store,
            "ours": tmp_path / "ours.pem", "others": tmp_path / "others.pem"}
-    server.close()
+    ours.close()
+    system.close()
 
 
-def _start_jvm(classes: Path, tls: dict[str, Any]) -> subprocess.Popen[str]:
+def _start_jvm(jvm: JvmClasses, tls: dict[str, Any]) -> subprocess.Popen[str]:
     java = shutil.which("java") or "java"
-    process = subprocess.Popen([java, "-cp", str(classes), "fingertip.StandInApp", str(LAT), str(LON), tls["url"],
-                                str(tls["ours"]), str(tls["others"])],
+    anchors = [f"-Djavax.net.ssl.trustStore={tls['trust_store']}", "-Djavax.net.ssl.trustStoreType=PKCS12",
+               "-Djavax.net.ssl.trustStorePassword=changeit"]
+    process = subprocess.Popen([java, *anchors, "-cp", str(jvm.classes), "fingertip.StandInApp", str(LAT), str(LON),
+                                tls["url"], str(tls["ours"]), str(tls["others"]), tls["system_url"], str(jvm.plugin)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None and process.stdout.readline().strip() == "ready"
     return process
+
+
+def _ask(process: subprocess.Popen[str], command: str) -> str:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(f"{command}\n")
+    process.stdin.flush()
+    return process.stdout.readline().strip()
+
+
+def _repeat_until(process: subprocess.Popen[str], command: str, done: Callable[[str], bool],
+                  timeout: float = 30) -> None:
+    """Says `command` until `done(its answer)`: a hook installed later may take a moment to apply on HotSpot,
+    and one the agent finds in a later class loader waits for its next look (at most 10 s apart)."""
+    deadline = time.time() + timeout
+    while not done(_ask(process, command)):
+        assert time.time() < deadline, f"{command!r} never got what the test waits for"
+        time.sleep(0.2)
+
+
+def _seen(events_path: Path, api: str) -> bool:
+    return events_path.exists() and any(e.get("api") == api for e in read_events(events_path))
 
 
 def _warm_up(process: subprocess.Popen[str], session: AgentSession, timeout: float = 30) -> None:
@@ -197,11 +306,12 @@ def _outcomes(process: subprocess.Popen[str]) -> dict[str, str]:
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write("go\n")
     process.stdin.flush()
-    lines = [process.stdout.readline().strip() for _ in range(5)]
-    return dict(line.split(" ", 1) for line in lines)
+    lines = iter(process.stdout.readline, "")
+    return dict(line.strip().split(" ", 1) for line in iter(lambda: next(lines).strip(), "done"))
 
 
-def test_without_the_agent_the_stand_in_refuses_the_capture_ca(jvm_classes: Path, tls_world: dict[str, Any]) -> None:
+def test_without_the_agent_the_stand_in_refuses_the_capture_ca(jvm_classes: JvmClasses,
+                                                               tls_world: dict[str, Any]) -> None:
     process = _start_jvm(jvm_classes, tls_world)
     try:
         outcomes = _outcomes(process)
@@ -209,11 +319,12 @@ def test_without_the_agent_the_stand_in_refuses_the_capture_ca(jvm_classes: Path
         process.kill()
     assert outcomes["location"] == f"{LAT},{LON}"
     assert outcomes["https"].startswith("refused")
+    assert outcomes["https-system"] == "ok 204"
     assert outcomes["pinned"].startswith("refused")
     assert outcomes["conscrypt-ours"].startswith("refused")
 
 
-def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_path: Path, jvm_classes: Path,
+def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_path: Path, jvm_classes: JvmClasses,
                                                                              tls_world: dict[str, Any]) -> None:
     process = _start_jvm(jvm_classes, tls_world)
     events_path = tmp_path / "hooks.jsonl"
@@ -222,6 +333,10 @@ def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_p
                           families=["location", "camera", "media", "capture-intent", "tls"]) as session:
             session.attach(process.pid, label="stand-in app")
             _warm_up(process, session)
+            # OkHttp arrives with the app's own class loader after the agent: it is unpinned when it appears.
+            assert "okhttp3.CertificatePinner.check" not in session.installed
+            assert _ask(process, "plugin") == "plugin"
+            _repeat_until(process, "pin", lambda answer: answer == "pin ok")
             outcomes = _outcomes(process)
     finally:
         process.kill()
@@ -263,11 +378,57 @@ def test_java_hooks_fire_with_arguments_stacks_sdks_and_tls_is_intercepted(tmp_p
     # TLS: the app's own SSLContext trusts the capture CA, pinning is off, Conscrypt accepts a chain
     # the capture CA signed and still refuses one it did not.
     assert outcomes["https"] == "ok 204"
+    # The capture CA is added to the platform's anchors, not put in their place: a server the app reaches
+    # without the proxy still passes.
+    assert outcomes["https-system"] == "ok 204"
+    assert "okhttp3.CertificatePinner.check" in session.installed
     assert outcomes["pinned"] == "ok"
     assert outcomes["conscrypt-ours"] == "ok 1"
     assert outcomes["conscrypt-others"].startswith("refused")
     assert "okhttp3.CertificatePinner.check" in by_api
     assert "com.android.org.conscrypt.TrustManagerImpl.checkTrustedRecursive" in by_api
+
+
+def test_the_capture_ca_is_added_to_the_platforms_anchors_not_put_in_their_place(
+        tmp_path: Path, jvm_classes: JvmClasses, tls_world: dict[str, Any]) -> None:
+    # TLS that bypasses the proxy (an SDK's own socket, a pinned channel left alone) must still be trusted.
+    process = _start_jvm(jvm_classes, tls_world)
+    try:
+        with AgentSession(frida.get_local_device(), tmp_path / "hooks.jsonl", ca_pem=tls_world["ca_pem"],
+                          families=["tls"]) as session:
+            session.attach(process.pid, label="stand-in app")
+            _repeat_until(process, "warm", lambda _answer: "javax.net.ssl.SSLContext.init" in session.installed)
+            outcomes = _outcomes(process)
+    finally:
+        process.kill()
+    assert session.problems == []
+    assert outcomes["https"] == "ok 204"  # through the capture CA
+    assert outcomes["https-system"] == "ok 204"  # through the platform's own anchor
+    assert outcomes["conscrypt-others"].startswith("refused")
+
+
+def test_fused_location_behind_its_interface_is_hooked_in_the_class_play_services_hands_out(
+        tmp_path: Path, jvm_classes: JvmClasses, tls_world: dict[str, Any]) -> None:
+    # play-services-location 21+: FusedLocationProviderClient is an interface; hooking its abstract methods reports
+    # an API that never fires. The class LocationServices hands out is hooked instead, under the interface's name.
+    process = _start_jvm(jvm_classes, tls_world)
+    events_path = tmp_path / "hooks.jsonl"
+    api = "com.google.android.gms.location.FusedLocationProviderClient.getLastLocation"
+    try:
+        with AgentSession(frida.get_local_device(), events_path, families=["location"]) as session:
+            session.attach(process.pid, label="stand-in app")
+            assert api not in session.installed
+            factory = "com.google.android.gms.location.LocationServices.getFusedLocationProviderClient"
+            assert factory in session.installed
+            _repeat_until(process, "flp", lambda _answer: _seen(events_path, api))
+    finally:
+        process.kill()
+    assert api in session.installed
+    assert session.problems == []
+    event = next(e for e in read_events(events_path) if e.get("api") == api)
+    assert event["kind"] == "location"
+    assert event["detail"] == {"implementation": "com.google.android.gms.internal.location.zzbi"}
+    assert any("fingertip.StandInApp.main" in frame for frame in event["stack"])
 
 
 def test_a_hook_log_gives_events_and_problems_apart(tmp_path: Path) -> None:

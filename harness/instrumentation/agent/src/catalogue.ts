@@ -10,6 +10,8 @@ export interface JavaHook {
   methods: string[];
   /** What to report of a call; returning null means this call is not of interest (no event). */
   summary?: Summary;
+  /** Where an app gets an instance when `className` is an interface: the class behind it is hooked from there. */
+  factory?: { className: string; method: string };
 }
 
 const MEDIA_ACTIONS = new Set([
@@ -80,8 +82,10 @@ export const CATALOGUE: JavaHook[] = [
   { family: "location", className: "android.telephony.TelephonyManager", methods: ["getCellLocation", "getAllCellInfo"] },
   { family: "location", className: "android.net.wifi.WifiManager", methods: ["getScanResults", "getConnectionInfo"] },
   { family: "location", className: "android.hardware.SensorManager", methods: ["registerListener"], summary: sensor },
+  // A class until play-services-location 21, an interface since (its implementation's name is obfuscated).
   { family: "location", className: "com.google.android.gms.location.FusedLocationProviderClient",
-    methods: ["getLastLocation", "requestLocationUpdates", "getCurrentLocation"] },
+    methods: ["getLastLocation", "requestLocationUpdates", "getCurrentLocation"],
+    factory: { className: "com.google.android.gms.location.LocationServices", method: "getFusedLocationProviderClient" } },
   { family: "location", className: "com.amap.api.location.AMapLocationClient",
     methods: ["startLocation", "setLocationListener", "getLastKnownLocation"], summary: withPosition },
   { family: "location", className: "com.baidu.location.LocationClient",

@@ -1,5 +1,7 @@
-// Installs the Java catalogue. A class an app loads later (an SDK in its own dex, a plug-in class
-// loader) is looked for again in every class loader, with a back-off, until the run ends.
+// Installs the Java catalogue. Everything runs inside Java.perform: in a spawned app that waits until the app's
+// own class loader is known (bindApplication), before any app code runs. A class an app loads later (an SDK in
+// its own dex, a plug-in class loader) is looked for again in every class loader, with a back-off, until the
+// run ends (whenLoaded: used for the catalogue and for the TLS unpinning of app classes alike).
 import Java from "frida-java-bridge";
 import { CATALOGUE, type JavaHook } from "./catalogue.js";
 import { emit, problem } from "./report.js";
@@ -15,7 +17,9 @@ function javaStack(): { thread: string; stack: string[] } {
   return { thread: String(current.getName()), stack: frames.slice(Math.max(start, 0), 24) };
 }
 
-function install(hook: JavaHook, klass: Java.Wrapper): string[] {
+/** Hooks `hook.methods` on `klass`, reported under `hook.className` (the API an app calls, even when `klass` is
+ * the class implementing it). */
+function install(hook: JavaHook, klass: Java.Wrapper, extra: Record<string, unknown> = {}): string[] {
   const done: string[] = [];
   for (const name of hook.methods) {
     const method = klass[name] as Java.MethodDispatcher | undefined;
@@ -37,7 +41,8 @@ function install(hook: JavaHook, klass: Java.Wrapper): string[] {
           const detail = hook.summary === undefined ? {} : hook.summary(args, result);
           if (detail !== null) {
             const { thread, stack } = javaStack();
-            emit({ kind: hook.family, api, detail: { ...detail, ...(thrown !== undefined ? { threw: String(thrown) } : {}) },
+            emit({ kind: hook.family, api,
+              detail: { ...detail, ...extra, ...(thrown !== undefined ? { threw: String(thrown) } : {}) },
               t: Date.now(), thread, stack });
           }
         } catch (e) {
@@ -54,7 +59,7 @@ function install(hook: JavaHook, klass: Java.Wrapper): string[] {
   return done;
 }
 
-function find(className: string): Java.Wrapper | null {
+export function find(className: string): Java.Wrapper | null {
   try {
     return Java.use(className);
   } catch (e) { /* not in the default loader */ }
@@ -67,28 +72,90 @@ function find(className: string): Java.Wrapper | null {
   return null;
 }
 
+function isInterface(klass: Java.Wrapper): boolean {
+  try {
+    return Boolean(klass.class.isInterface());
+  } catch (e) {
+    return false;
+  }
+}
+
+/** Something to install on a class once it can be found: returns the APIs it hooked. */
+export interface LateTarget { className: string; install: (klass: Java.Wrapper) => string[] }
+
 export interface JavaReport { installed: string[]; pending: string[] }
 
-export function hookJava(families: Set<string>, onLater: (report: JavaReport) => void): JavaReport {
+/** Installs each target whose class is there now and keeps looking for the rest in every class loader (0.5 s,
+ * doubling to 10 s) until the run ends; what is installed later is reported through `onLater`. */
+export function whenLoaded(targets: LateTarget[], onLater: (report: JavaReport) => void): JavaReport {
   const installed: string[] = [];
-  let pending = CATALOGUE.filter((h) => families.has(h.family));
+  let pending = [...targets];
   const attempt = (): void => {
-    const still: JavaHook[] = [];
-    for (const hook of pending) {
-      const klass = find(hook.className);
-      if (klass === null) still.push(hook);
-      else installed.push(...install(hook, klass));
+    const still: LateTarget[] = [];
+    for (const target of pending) {
+      const klass = find(target.className);
+      if (klass === null) still.push(target);
+      else installed.push(...target.install(klass));
     }
     pending = still;
   };
-  Java.performNow(attempt);
+  Java.performNow(attempt); // callers are inside Java.perform already: the app's loader is set when there is one
   let delay = 500;
   const retry = (): void => {
     const before = installed.length;
     Java.performNow(attempt);
-    if (installed.length > before) onLater({ installed: installed.slice(before), pending: pending.map((h) => h.className) });
+    if (installed.length > before) onLater({ installed: installed.slice(before), pending: pending.map((t) => t.className) });
     if (pending.length > 0) setTimeout(retry, (delay = Math.min(delay * 2, 10000)));
   };
   if (pending.length > 0) setTimeout(retry, delay);
-  return { installed: [...installed], pending: pending.map((h) => h.className) };
+  return { installed: [...installed], pending: pending.map((t) => t.className) };
+}
+
+/** An interface in the catalogue (play-services-location 21 made FusedLocationProviderClient one): its abstract
+ * methods never run, so the class its factory hands out is hooked, the first time it hands one out. */
+function viaFactory(hook: JavaHook, onLater: (report: JavaReport) => void): LateTarget | null {
+  if (hook.factory === undefined) return null;
+  const { className: factoryName, method } = hook.factory;
+  const hooked = new Set<string>();
+  return {
+    className: factoryName,
+    install: (factory) => {
+      const api = find(hook.className);
+      if (api === null || !isInterface(api)) return []; // a class (play-services-location < 21): hooked directly
+      const dispatcher = factory[method] as Java.MethodDispatcher | undefined;
+      if (dispatcher === undefined || dispatcher.overloads === undefined) return [];
+      const JavaObject = Java.use("java.lang.Object");
+      for (const overload of dispatcher.overloads) {
+        overload.implementation = function (this: Java.Wrapper, ...args: unknown[]) {
+          const client = overload.apply(this, args) as Java.Wrapper | null;
+          try {
+            // An interface's wrapper has no Object methods: ask the object itself what it is.
+            const klass = client === null ? null : Java.cast(client, JavaObject).getClass();
+            const name = klass === null ? "" : String(klass.getName());
+            if (name !== "" && !hooked.has(name)) {
+              hooked.add(name);
+              const loader = klass.getClassLoader();
+              const implementation = loader === null ? Java.use(name) : Java.ClassFactory.get(loader).use(name);
+              onLater({ installed: install(hook, implementation, { implementation: name }), pending: [] });
+            }
+          } catch (e) {
+            problem(`${hook.className}: the class implementing it could not be hooked`, { error: String(e) });
+          }
+          return client;
+        };
+      }
+      return [`${factoryName}.${method}`];
+    },
+  };
+}
+
+export function hookJava(families: Set<string>, onLater: (report: JavaReport) => void): JavaReport {
+  const targets: LateTarget[] = [];
+  for (const hook of CATALOGUE.filter((h) => families.has(h.family))) {
+    // Hooking an interface's own methods would report APIs that never fire: its factory is watched instead.
+    targets.push({ className: hook.className, install: (klass) => (isInterface(klass) ? [] : install(hook, klass)) });
+    const factory = viaFactory(hook, onLater);
+    if (factory !== null) targets.push(factory);
+  }
+  return whenLoaded(targets, onLater);
 }

@@ -66,14 +66,26 @@ export function hookNative(): string[] {
   const firstPointer = ptrSize === 8 ? 24 : 20; // after four ints and socklen_t ai_addrlen, aligned
   const addrOffset = firstPointer + (bionic ? ptrSize : 0);
   const nextOffset = firstPointer + 2 * ptrSize;
-  const getaddrinfo = lib.findExportByName("getaddrinfo");
-  if (getaddrinfo !== null) {
-    Interceptor.attach(getaddrinfo, {
+  // Java's InetAddress resolves through libjavacore's android_getaddrinfofornet(node, service, hints, netid, mark,
+  // res), never through getaddrinfo; bionic's getaddrinfo itself calls it (Android 9 and older). Only the
+  // outermost lookup on a thread is reported, so one name is one event whichever way it went.
+  const resolving = new Set<number>();
+  const lookups: [string, number][] = [["getaddrinfo", 3], ["android_getaddrinfofornet", 5]];
+  for (const [name, resultArg] of lookups) {
+    // In libc on Android; elsewhere (a stand-in library in tests) wherever the process has it.
+    const address = lib.findExportByName(name) ?? Module.findGlobalExportByName(name);
+    if (address === null) continue;
+    Interceptor.attach(address, {
       onEnter(args) {
+        this.outer = !resolving.has(this.threadId);
+        if (!this.outer) return;
+        resolving.add(this.threadId);
         this.node = args[0].isNull() ? "" : args[0].readUtf8String();
-        this.res = args[3];
+        this.res = args[resultArg];
       },
       onLeave(retval) {
+        if (!this.outer) return;
+        resolving.delete(this.threadId);
         const families = new Set<number>();
         const addresses: string[] = [];
         if (retval.toInt32() === 0) {
@@ -87,12 +99,12 @@ export function hookNative(): string[] {
             info = info.add(nextOffset).readPointer();
           }
         }
-        emit({ kind: "dns", api: "libc.getaddrinfo",
+        emit({ kind: "dns", api: `libc.${name}`,
           detail: { host: this.node, ok: retval.toInt32() === 0, families: [...families].sort(), addresses },
           t: Date.now(), thread: threadName(), stack: nativeStack(this.context) });
       },
     });
-    installed.push("libc.getaddrinfo");
+    installed.push(`libc.${name}`);
   }
   const connect = lib.findExportByName("connect");
   if (connect !== null) {

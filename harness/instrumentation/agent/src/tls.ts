@@ -1,7 +1,9 @@
 // HTTPS interception without writing /system (Android 7-15): the capture CA is trusted inside the app
 // process, next to the system's anchors, and common certificate pinning is switched off. A chain that
-// the capture CA did not sign is still refused: this injects one anchor, it does not disable checks.
+// the capture CA did not sign is still refused: this injects one anchor, it does not disable checks, and
+// servers the app reaches past the proxy (a pinned SDK on its own socket) are still trusted as before.
 import Java from "frida-java-bridge";
+import { type JavaReport, whenLoaded } from "./java.js";
 import { emit, problem } from "./report.js";
 
 type Wrapper = Java.Wrapper;
@@ -16,10 +18,27 @@ function loadCa(pem: string): Wrapper {
   return factory.generateCertificate(Java.use("java.io.ByteArrayInputStream").$new(bytes));
 }
 
+/** The platform's anchors (Conscrypt's TrustManagerImpl over AndroidCAStore answers getAcceptedIssuers with
+ * every system and user CA; a JVM with its cacerts). */
+function systemAnchors(): Wrapper[] {
+  const Factory = Java.use("javax.net.ssl.TrustManagerFactory");
+  const factory = Factory.getInstance(Factory.getDefaultAlgorithm());
+  factory.init.overload("java.security.KeyStore").call(factory, null);
+  const X509TrustManager = Java.use("javax.net.ssl.X509TrustManager");
+  const anchors: Wrapper[] = [];
+  for (const manager of factory.getTrustManagers()) {
+    if (!X509TrustManager.class.isInstance(manager)) continue;
+    for (const certificate of Java.cast(manager, X509TrustManager).getAcceptedIssuers()) anchors.push(certificate);
+  }
+  return anchors;
+}
+
+/** Trust managers over the system's anchors plus the capture CA: added to them, never in their place. */
 function captureTrustManagers(ca: Wrapper): Wrapper {
   const KeyStore = Java.use("java.security.KeyStore");
   const store = KeyStore.getInstance(KeyStore.getDefaultType());
   store.load.overload("java.io.InputStream", "[C").call(store, null, null);
+  systemAnchors().forEach((anchor, i) => store.setCertificateEntry(`system-${i}`, anchor));
   store.setCertificateEntry("fingertip-capture", ca);
   const Factory = Java.use("javax.net.ssl.TrustManagerFactory");
   const factory = Factory.getInstance(Factory.getDefaultAlgorithm());
@@ -60,10 +79,11 @@ function chainList(chain: unknown): Wrapper {
   return out;
 }
 
-function hookAll(className: string, method: string, make: (o: Java.Method) => (this: Wrapper, ...a: any[]) => any): boolean {
+function hookAll(className: string | Wrapper, method: string,
+                 make: (o: Java.Method) => (this: Wrapper, ...a: any[]) => any): boolean {
   let klass: Wrapper;
   try {
-    klass = Java.use(className);
+    klass = typeof className === "string" ? Java.use(className) : className;
   } catch (e) {
     return false;
   }
@@ -73,7 +93,14 @@ function hookAll(className: string, method: string, make: (o: Java.Method) => (t
   return true;
 }
 
-export function interceptTls(pem: string): string[] {
+/** Pinning checks that ship inside apps (OkHttp 3/4 and 2): found in whichever class loader holds them, whenever
+ * it appears — at spawn the app's classes are not loadable yet. */
+const APP_PINNERS: [string, string[]][] = [
+  ["okhttp3.CertificatePinner", ["check", "check$okhttp"]],
+  ["com.squareup.okhttp.CertificatePinner", ["check"]],
+];
+
+export function interceptTls(pem: string, onLater: (report: JavaReport) => void): string[] {
   const installed: string[] = [];
   let ca: Wrapper;
   let managers: Wrapper;
@@ -113,15 +140,16 @@ export function interceptTls(pem: string): string[] {
       }
     })) installed.push(`com.android.org.conscrypt.TrustManagerImpl.${method}`);
   }
-  // Pinning: network security config pin-sets and OkHttp's CertificatePinner.
-  const unpin = (className: string, method: string): void => {
-    if (hookAll(className, method, () => function (this: Wrapper, ...args: any[]) {
+  // Pinning: network security config pin-sets (the platform's) and the pinners apps carry.
+  const unpin = (klass: string | Wrapper, className: string, method: string): string[] =>
+    hookAll(klass, method, () => function (this: Wrapper, ...args: any[]) {
       event(`${className}.${method}`, { unpinned: String(args[0] ?? "") });
-    })) installed.push(`${className}.${method}`);
-  };
-  unpin("android.security.net.config.NetworkSecurityTrustManager", "checkPins");
-  unpin("okhttp3.CertificatePinner", "check");
-  unpin("okhttp3.CertificatePinner", "check$okhttp");
-  unpin("com.squareup.okhttp.CertificatePinner", "check");
+    }) ? [`${className}.${method}`] : [];
+  installed.push(...unpin("android.security.net.config.NetworkSecurityTrustManager",
+    "android.security.net.config.NetworkSecurityTrustManager", "checkPins"));
+  const pinners = whenLoaded(APP_PINNERS.map(([className, methods]) => ({
+    className, install: (klass: Wrapper) => methods.flatMap((m) => unpin(klass, className, m)),
+  })), onLater);
+  installed.push(...pinners.installed);
   return installed;
 }
