@@ -40,7 +40,10 @@ def _text(visit: ScreenVisit) -> str:
 
 
 def is_entry(label: str) -> bool:
-    return len(label.strip()) <= ENTRY_LABEL_MAX and bool(keywords.matches(label, keywords.COMPLAINT_ENTRY))
+    """A few words naming a complaint channel; not the form's own submit button (提交留言)."""
+    text = label.strip()
+    return len(text) <= ENTRY_LABEL_MAX and bool(keywords.matches(text, keywords.COMPLAINT_ENTRY)) and \
+        not any(text.lower().startswith(w.lower()) for w in keywords.COMPLAINT_SUBMIT)
 
 
 def names(node: UiNode) -> tuple[str, ...]:
@@ -93,7 +96,8 @@ def check(obs: Observations) -> Finding:
     markers = ({obs.canary_text} if obs.canary_text else set()) | numbers
     follow_up = keywords.COMPLAINT_TRACKING + keywords.COMPLAINT_PENDING + keywords.COMPLAINT_REPLIED
     tracked = [v for v in after_submit if v.signature != (submit.after if submit else "")
-               and any(m in _text(v) for m in markers) and keywords.matches(_text(v), follow_up)]
+               and any(m in _text(v) for m in markers) and keywords.matches(_text(v), follow_up)
+               and not keywords.matches(_text(v), keywords.COMPLAINT_CONFIRMED)]  # the confirmation lingering
     replied = [v for v in tracked if keywords.matches(_text(v), keywords.COMPLAINT_REPLIED)]
     pending = [v for v in tracked if keywords.matches(_text(v), keywords.COMPLAINT_PENDING)]
     places = _tracking_places(obs)

@@ -252,6 +252,22 @@ def test_a_complaint_entry_seen_but_never_reached_is_review() -> None:
     assert finding.details["entries_seen"] == ["我要留言"]
 
 
+def test_a_confirmation_still_showing_elsewhere_is_not_tracking() -> None:
+    """The 提交成功 toast with the acceptance number lingers over the home page: that is no tracking page."""
+    obs = complaint_run(revisit=False, rating=False)
+    home = screen("/#/home", button("首页", "tab"), texts=("首页", "提交成功", "受理编号：TS2026000001"))
+    obs.screens.append(ScreenVisit(t=T0 + 2.5, signature=home.signature(), screen=home.to_dict()))
+    finding = complaint.check(obs)
+    assert finding.details["跟踪反馈"] is False
+    assert finding.verdict == "review" and "提交后未再进入跟踪页面" in finding.summary
+
+
+def test_the_forms_own_submit_button_is_no_entry() -> None:
+    form = screen("/#/msg", button("留言内容", "input"), button("提交留言"))
+    finding = complaint.check(observations([form]))
+    assert finding.details["entries_seen"] == [] and finding.verdict == "fail"
+
+
 def test_an_icon_only_entry_is_known_by_its_accessible_name() -> None:
     home = screen("/#/home", UiNode(ref="7", role="button", text="💬", hint="意见反馈", clickable=True))
     assert complaint.check(observations([home])).details["entries_seen"] == ["💬"]
