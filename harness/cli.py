@@ -385,6 +385,22 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from harness.reports.export import PdfError, export_app
+
+    try:
+        written = export_app(sweep_folder(args.reports, args.sweep), args.app,
+                             Path(args.out) if args.out else None, args.pdf)
+    except ConfigError as e:
+        console.print(f"[red]export[/red] {e}")
+        return EXIT_USAGE
+    except PdfError as e:
+        console.print(f"[red]export --pdf[/red] {e}")
+        return EXIT_INFRA
+    console.print("技术检测报告：" + " · ".join(str(p) for p in written), soft_wrap=True)
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="fingertip", description="指尖 Fingertip: 政务移动应用技术检测")
     verbs = root.add_subparsers(dest="verb", required=True)
@@ -458,6 +474,13 @@ def parser() -> argparse.ArgumentParser:
     review.add_argument("--reports", default="reports")
     review.add_argument("--port", type=int, default=0, help="default: a free port")
     review.set_defaults(func=cmd_review)
+    export_verb = verbs.add_parser("export", help="an app's formal 技术检测报告 from a sweep (HTML; --pdf: also PDF)")
+    export_verb.add_argument("sweep", nargs="?", default="latest", help="a sweep folder or its name under --reports")
+    export_verb.add_argument("--app", required=True, help="the app's scenario id")
+    export_verb.add_argument("--pdf", action="store_true", help="also print it to PDF with the installed Chromium")
+    export_verb.add_argument("--out", metavar="FILE", help="the HTML file (default: SWEEP/export/APP.html)")
+    export_verb.add_argument("--reports", default="reports")
+    export_verb.set_defaults(func=cmd_export)
     decisions = verbs.add_parser("decisions", help="export / import a reports folder's reviewer decisions")
     moves = decisions.add_subparsers(dest="action", required=True)
     export = moves.add_parser("export", help="every decision of the reports folder, as JSON lines")
