@@ -55,9 +55,9 @@ COMPLAINT_ACCEPTED = (
     "受理編號", "感謝您", "submitted successfully", "thank you for your", "reference no",
 )
 """What a screen says when a complaint was accepted (evidence beside the submission's answer)."""
-COMPLAINT_CONFIRMED = ("提交成功", "留言成功", "反馈成功", "受理成功", "提交完成", "感谢您的", "感謝您",
-                       "submitted successfully", "thank you for your")
-"""The confirmation a form shows once (a page, a toast, a dialog): a screen still showing it is not a tracking page."""
+COMPLAINT_CONFIRMED = ("提交成功", "留言成功", "反馈成功", "受理成功", "提交完成", "submitted successfully")
+"""The confirmation a form shows once (a page, a toast, a dialog): a screen still showing it is not a tracking page.
+Thanks are left out on purpose: replies say 感谢您的反馈."""
 COMPLAINT_SUBMIT = ("提交", "确认提交", "提交诉求", "提交留言", "发送", "我要提交", "确定", "送出", "確認提交", "發送",
                     "確定", "submit", "send")
 """The button that files a complaint form (a label that is, or begins with, one of these)."""

@@ -184,8 +184,8 @@ def complaint_run(*, submission: str | None = "forwarded", status: int = 201, tr
         screen("/#/complaint", button("返回"), texts=("投诉请拨打 12345 热线",))
     done = screen("/#/complaint", button("诉求内容", "input"), button("提交"),
                   texts=("我要投诉", "提交成功，受理编号：TS2026000001"))
-    listed = (f"受理编号 TS2026000001 {CANARY}", "办理进度：已回复", "答复内容：已转交属地部门处理") if reply else \
-        (f"受理编号 TS2026000001 {CANARY}", "办理进度：处理中")
+    listed = (f"受理编号 TS2026000001 {CANARY}", "办理进度：已回复", "答复：感谢您的反馈，已转交属地部门") \
+        if reply else (f"受理编号 TS2026000001 {CANARY}", "办理进度：处理中")
     track = screen("/#/track", button("返回"), texts=("我的反馈", *(listed if tracking else ("暂无记录",))))
     pages = [interact, form, done]
     if revisit:
