@@ -59,17 +59,57 @@ def _model(archive: zipfile.ZipFile, name: str, path: Path, model: type[M], insi
         raise PackageError(path, f"{where}{name}: {field}: {first['msg']}"[:300]) from e
 
 
-@contextlib.contextmanager
-def _entry_hap(outer: zipfile.ZipFile, path: Path) -> Iterator[tuple[zipfile.ZipFile, str]]:
-    """An .app bundles HAPs: the entry module's, named in pack.info, or the only one."""
+def _haps(outer: zipfile.ZipFile, path: Path) -> list[str]:
     haps = [n for n in outer.namelist() if n.endswith(".hap")]
     if not haps:
         raise PackageError(path, "an .app without any .hap inside")
     if len(haps) > MAX_HAPS_IN_APP:
         raise PackageError(path, f".app 内有 {len(haps)} 个 HAP，超过上限 {MAX_HAPS_IN_APP}", "PACKAGE_TOO_LARGE")
+    return haps
+
+
+def _entry_name(outer: zipfile.ZipFile, path: Path, haps: list[str]) -> str:
+    """The HAP whose module type is `entry`. pack.info names the module; packed HAPs are named after it with a
+    suffix (`entry-default-signed.hap`), so the name is matched with or without one; failing that, each HAP's own
+    module.json says its type."""
+    if len(haps) == 1:
+        return haps[0]
     pack = _model(outer, "pack.info", path, PackInfo) or PackInfo()
-    entry = next((f"{m.distro.moduleName}.hap" for m in pack.summary.modules if m.distro.moduleType == "entry"), None)
-    chosen = next((h for h in haps if entry and h.rsplit("/", 1)[-1] == entry), haps[0])
+    module = next((m.distro.moduleName for m in pack.summary.modules if m.distro.moduleType == "entry"), "")
+    if module:
+        for hap in haps:
+            base = hap.rsplit("/", 1)[-1]
+            if base == f"{module}.hap" or base.startswith(f"{module}-"):
+                return hap
+    for hap in haps:
+        with copy_entry(outer, hap, path, MAX_NESTED_BYTES) as spool, open_zip(spool, path, hap) as inner:
+            found = _model(inner, "module.json", path, ModuleJson, hap)
+        if found is not None and found.module.type == "entry":
+            return hap
+    raise PackageError(path, f"no entry HAP among {', '.join(haps)} (pack.info or module.json type entry)")
+
+
+def app_haps(path: Path, folder: Path) -> list[Path]:
+    """The HAPs of an .app copied out into `folder` (each capped), the entry HAP first: what an hdc too old to
+    install an .app (E006001) is given instead."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open_zip(path, path) as outer:
+        haps = _haps(outer, path)
+        entry = _entry_name(outer, path, haps)
+        written: list[Path] = []
+        for hap in sorted(haps, key=lambda h: h != entry):
+            target = folder / Path(hap).name
+            with copy_entry(outer, hap, path, MAX_NESTED_BYTES) as spool, open(target, "wb") as sink:
+                while chunk := spool.read(1 << 20):
+                    sink.write(chunk)
+            written.append(target)
+    return written
+
+
+@contextlib.contextmanager
+def _entry_hap(outer: zipfile.ZipFile, path: Path) -> Iterator[tuple[zipfile.ZipFile, str]]:
+    """An .app bundles HAPs: the entry module's is read."""
+    chosen = _entry_name(outer, path, _haps(outer, path))
     with copy_entry(outer, chosen, path, MAX_NESTED_BYTES) as spool, open_zip(spool, path, chosen) as inner:
         yield inner, chosen
 

@@ -27,14 +27,14 @@ class HapSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def module_json(spec: HapSpec) -> dict[str, Any]:
+def module_json(spec: HapSpec, module_type: str = "entry") -> dict[str, Any]:
     encoded = lambda api: 50000000 + api  # noqa: E731 - 5.0.0(api)
     return {
         "app": {"bundleName": spec.bundle, "vendor": "fingertip", "versionCode": spec.version_code,
                 "versionName": spec.version_name, "minAPIVersion": encoded(spec.min_api),
                 "targetAPIVersion": encoded(spec.target_api), "apiReleaseType": "Release", "label": "$string:app_name",
                 "bundleType": "app", "compileSdkType": "HarmonyOS"},
-        "module": {"name": spec.module, "type": "entry", "mainElement": spec.ability, "deviceTypes": ["phone"],
+        "module": {"name": spec.module, "type": module_type, "mainElement": spec.ability, "deviceTypes": ["phone"],
                    "abilities": [{"name": spec.ability, "srcEntry": "./ets/entryability/EntryAbility.ets",
                                   "exported": True, "backgroundModes": list(spec.background_modes),
                                   "skills": [{"entities": ["entity.system.home"], "actions": ["action.system.home"]}]}],
@@ -43,21 +43,23 @@ def module_json(spec: HapSpec) -> dict[str, Any]:
     }
 
 
-def pack_info(spec: HapSpec) -> dict[str, Any]:
+def pack_info(spec: HapSpec, features: tuple[str, ...] = ()) -> dict[str, Any]:
+    modules = [(spec.module, "entry"), *((f, "feature") for f in features)]
     return {"summary": {"app": {"bundleName": spec.bundle, "version": {"code": spec.version_code,
                                                                        "name": spec.version_name}},
                         "modules": [{"mainAbility": spec.ability, "deviceType": ["phone"],
-                                     "distro": {"moduleType": "entry", "moduleName": spec.module,
+                                     "distro": {"moduleType": kind, "moduleName": name,
                                                 "installationFree": False},
                                      "apiVersion": {"compatible": spec.min_api, "target": spec.target_api,
-                                                    "releaseType": "Release"}}]},
-            "packages": [{"name": f"{spec.module}-default", "moduleType": "entry", "deviceType": ["phone"]}]}
+                                                    "releaseType": "Release"}} for name, kind in modules]},
+            "packages": [{"name": f"{name}-default", "moduleType": kind, "deviceType": ["phone"]}
+                         for name, kind in modules]}
 
 
-def build_hap(spec: HapSpec, folder: Path) -> Path:
+def build_hap(spec: HapSpec, folder: Path, module_type: str = "entry") -> Path:
     path = folder / f"{spec.bundle}.hap"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("module.json", json.dumps(module_json(spec), ensure_ascii=False, indent=2))
+        archive.writestr("module.json", json.dumps(module_json(spec, module_type), ensure_ascii=False, indent=2))
         archive.writestr("pack.info", json.dumps(pack_info(spec), indent=2))
         archive.writestr("resources.index", b"\0" * 16)
         archive.writestr("ets/modules.abc", b"PANDA\0\0\0")
@@ -66,11 +68,17 @@ def build_hap(spec: HapSpec, folder: Path) -> Path:
     return path
 
 
-def build_app(spec: HapSpec, folder: Path) -> Path:
-    """An .app: the entry HAP (named after its module) and pack.info, as AppGallery takes them."""
-    hap = build_hap(spec, folder)
+def build_app(spec: HapSpec, folder: Path, features: tuple[str, ...] = ()) -> Path:
+    """An .app as DevEco packs it for AppGallery: pack.info and the signed HAPs named `<module>-default-signed.hap`
+    (feature HAPs stored first, so the entry is found by its module type, not by its place)."""
     path = folder / f"{spec.bundle}.app"
+    work = folder / f"{spec.bundle}-haps"
+    work.mkdir(exist_ok=True)
     with zipfile.ZipFile(path, "w") as archive:
-        archive.write(hap, f"{spec.module}.hap")
-        archive.writestr("pack.info", json.dumps(pack_info(spec), indent=2))
+        for feature in features:
+            hap = build_hap(HapSpec(bundle=spec.bundle, module=feature, ability=f"{feature.title()}Ability",
+                                    min_api=spec.min_api, target_api=spec.target_api), work, "feature")
+            archive.write(hap, f"{feature}-default-signed.hap")
+        archive.write(build_hap(spec, work), f"{spec.module}-default-signed.hap")
+        archive.writestr("pack.info", json.dumps(pack_info(spec, features), indent=2))
     return path

@@ -10,7 +10,7 @@ import pytest
 
 from harness.cli import main
 from harness.static.facts import DeviceFacts, PackageError, blocking, precheck
-from harness.static.hap import api_level, read_hap
+from harness.static.hap import api_level, app_haps, read_hap
 from tests.fakes.hap_build import HapSpec, build_app, build_hap
 
 
@@ -27,6 +27,21 @@ def test_facts_read_from_a_hap(tmp_path: Path) -> None:
 def test_an_app_is_read_through_its_entry_hap(tmp_path: Path) -> None:
     facts = read_hap(build_app(HapSpec(bundle="com.fingertip.bundle", min_api=13), tmp_path))
     assert (facts.package, facts.min_api) == ("com.fingertip.bundle", 13)
+
+
+def test_the_entry_hap_of_an_app_is_the_one_of_module_type_entry(tmp_path: Path) -> None:
+    """Packed HAPs keep DevEco's names (`entry-default-signed.hap`); a feature HAP stored first is not the entry."""
+    app = build_app(HapSpec(), tmp_path, features=("feature",))
+    facts = read_hap(app)
+    assert (facts.launcher, facts.extra["module"], facts.extra["module_type"]) == ("EntryAbility", "entry", "entry")
+    haps = app_haps(app, tmp_path / "out")
+    assert [h.name for h in haps] == ["entry-default-signed.hap", "feature-default-signed.hap"]
+    nameless = tmp_path / "nameless.app"  # no pack.info: each HAP's module.json says which is the entry
+    with zipfile.ZipFile(app) as source, zipfile.ZipFile(nameless, "w") as target:
+        for name in source.namelist():
+            if name != "pack.info":
+                target.writestr(name.replace("entry-", "a-").replace("feature-", "0-"), source.read(name))
+    assert read_hap(nameless).extra["module"] == "entry"
 
 
 def test_precheck_for_harmony(tmp_path: Path) -> None:
