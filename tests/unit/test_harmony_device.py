@@ -24,7 +24,7 @@ from harness.errors import AppIncompatible, DeviceError, HostError
 from harness.reports.results import judge
 from harness.run import execute_run
 from harness.session import checks_for
-from tests.fakes.hap_build import HapSpec, build_hap
+from tests.fakes.hap_build import HapSpec, build_app, build_hap
 
 FAKES = Path(__file__).resolve().parents[1] / "fakes"
 DATA = Path(__file__).resolve().parents[1] / "data" / "harmony"
@@ -206,13 +206,17 @@ def test_a_sweep_with_a_harmony_farm_entry_keeps_the_output_contract(tmp_path: P
     assert (tmp_path / "reports" / "latest" / "junit.xml").is_file()
 
 
-def test_a_deveco_emulator_is_started_waited_for_and_stopped(tmp_path: Path, hdc: FakeHdc) -> None:
+def test_a_deveco_emulator_is_started_waited_for_and_stopped(tmp_path: Path, hdc: FakeHdc,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Headless on Linux (`-noWindow`), found through `hdc tconn` to its port, ended with `Emulator -stop NAME`."""
+    monkeypatch.delenv("DISPLAY", raising=False)
     hdc.update(targets={})
     with HarmonyDevice(spec(emulator="Mate60-API12"), tmp_path / "work") as device:
         assert device.api == 12
         assert hdc.state["targets"] == {"127.0.0.1:5555": "Connected"}
     log = (hdc.home / "emulator.log").read_text().splitlines()
-    assert log == ["-hvd Mate60-API12", "stopped"]
+    assert log == ["-hvd Mate60-API12 -noWindow", "-stop Mate60-API12", "stopped"]
+    assert "tconn 127.0.0.1:5555" in hdc.commands()
     assert hdc.state["targets"] == {}
 
 
@@ -223,11 +227,12 @@ def test_a_running_emulator_is_used_and_left_running(tmp_path: Path, hdc: FakeHd
     assert hdc.state["targets"]["127.0.0.1:5555"] == "Connected"
 
 
-def test_an_emulator_the_harness_started_is_stopped_even_when_the_device_is_lost(tmp_path: Path,
-                                                                                 hdc: FakeHdc) -> None:
+def test_an_emulator_the_harness_started_is_stopped_even_when_the_device_is_lost(
+        tmp_path: Path, hdc: FakeHdc, monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.devices.protocol import RunSetup
 
     hdc.update(targets={})
+    monkeypatch.delenv("DISPLAY", raising=False)
     hap = build_hap(HapSpec(), tmp_path)
     photo = tmp_path / "photo.jpg"
     Image.new("RGB", (8, 8)).save(photo)
@@ -254,3 +259,126 @@ def test_probe_records_a_targets_outputs_and_how_they_parse(tmp_path: Path, hdc:
     assert "harmony-emu" in provenance and "127.0.0.1:5555" in provenance
     assert json.loads((tmp_path / "fixtures" / "parsed.json").read_text())[0]["command"] == "param get"
     assert not [c for c in hdc.commands() if " aa start " in f" {c} " or "install" in c]
+
+
+# ── what real hdc and devices do differently (issue 15) ───────────────────────────────────────
+
+
+def run_setup(tmp_path: Path, hap: Path, name: str = "run", port: int = 18081) -> Any:
+    from harness.devices.protocol import RunSetup
+
+    folder = tmp_path / name
+    folder.mkdir()
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (8, 8)).save(photo)
+    return RunSetup(scenario=scenario(tmp_path, hap), run_dir=folder, proxy_url=f"http://127.0.0.1:{port}",
+                    ca_spki="x", ca_cert=tmp_path / "ca.pem", canary_photo=photo,
+                    device_hooks=folder / "device-hooks.jsonl")
+
+
+def test_the_reverse_port_is_removed_rule_by_rule_so_the_next_run_can_bind_it(tmp_path: Path, hdc: FakeHdc) -> None:
+    """hdc quotes an argument holding a space: `fport rm "tcp:8888 tcp:18081"` matches nothing, the device port
+    stays bound and the next `rport` fails (the fake refuses both, as hdc does)."""
+    hap = build_hap(HapSpec(), tmp_path)
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        for index, port in enumerate((18081, 18082)):
+            device.launch(run_setup(tmp_path, hap, f"run{index}", port))
+            device.finish()
+    removals = [c for c in hdc.state["commands"] if c[2:4] == ["fport", "rm"]]
+    assert [c[4:] for c in removals] == [["tcp:8888", "tcp:18081"], ["tcp:8888", "tcp:18082"]]
+    assert hdc.state["rports"] == []
+
+
+def test_a_locked_phone_is_kept_awake_and_unlocked_or_the_code_is_named(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    hdc.update(locked="swipe")  # asleep behind a swipe lock: wake, swipe up, start
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        device.launch(run_setup(tmp_path, hap))
+        device.finish()
+        assert hdc.state["power_mode"] == "602"
+        assert any(i[0] == "swipe" for i in hdc.state["inputs"])
+        hdc.update(locked="pin")  # a password lock: developer mode cannot lift it
+        with pytest.raises(DeviceError, match=r"screen is locked \(aa error 10106102\).*unlock it by hand"):
+            device.launch(run_setup(tmp_path, hap, "run2", 18082))
+
+
+def test_unknown_parameters_are_unknown_not_values(tmp_path: Path, hdc: FakeHdc) -> None:
+    """`param get` of a missing name prints `… fail! errNum is:106!`; emulators answer `default` for the ABI list:
+    neither refuses a HAP with arm64 libraries nor shows up as the model."""
+    params = {k: v for k, v in PARAMS.items() if k != "const.product.model"}
+    hdc.update(params={**params, "const.product.cpu.abilist": "default"})
+    hap = build_hap(HapSpec(), tmp_path)
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        assert device.abis == ()
+        assert device.describe()["model"] == ""
+        device.launch(run_setup(tmp_path, hap))
+        device.finish()
+    hdc.update(params={k: v for k, v in PARAMS.items() if k != "const.product.cpu.abilist"})
+    with HarmonyDevice(spec(), tmp_path / "work2") as device:
+        assert device.abis == ()
+
+
+def test_crash_collection_that_cannot_list_faultlogs_is_a_problem_not_no_crashes(tmp_path: Path,
+                                                                               hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    hdc.update(denied=[harmony_module.FAULTLOGS])
+    setup = run_setup(tmp_path, hap)
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        device.launch(setup)
+        device.finish()
+    from harness.observe.flows import read_hook_log
+
+    events, problems = read_hook_log(setup.device_hooks)
+    assert events == []
+    assert len(problems) == 1 and "崩溃收集不可用" in problems[0] and "Permission denied" in problems[0]
+
+
+def test_the_canary_photo_counts_only_with_a_gallery_uri_and_is_deleted_after(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        notes = device.launch(run_setup(tmp_path, hap)).notes
+        assert "金丝雀照片已加入图库（mediatool send）" in notes
+        assert len(hdc.state["media"]) == 1
+        device.finish()
+        assert hdc.state["media"] == {}  # `mediatool delete <uri>`
+        hdc.update(mediatool="silent")  # printed no uri: the photo is not in the gallery
+        notes = device.launch(run_setup(tmp_path, hap, "run2", 18082)).notes
+        assert any(n.startswith("金丝雀照片未能加入图库") for n in notes)
+        device.finish()
+
+
+def test_a_remote_hdc_server_gets_no_reverse_port_and_says_why(tmp_path: Path, hdc: FakeHdc) -> None:
+    hap = build_hap(HapSpec(), tmp_path)
+    with HarmonyDevice(spec(hdc_server="192.168.1.20:8710"), tmp_path / "work") as device:
+        launch = device.launch(run_setup(tmp_path, hap))
+        device.finish()
+    assert not launch.capture
+    assert "192.168.1.20" in launch.capture_note and "hdc rport" in launch.capture_note
+    assert not any("rport" in c for c in hdc.commands())
+
+
+def test_no_hdc_server_is_named_as_such(tmp_path: Path, hdc: FakeHdc) -> None:
+    hdc.update(servers_down=["192.168.1.20:8710"])
+    with pytest.raises(DeviceError, match=r"no hdc server answers at 192\.168\.1\.20:8710 \(`Connect server failed`\)"):
+        HarmonyDevice(spec(hdc_server="192.168.1.20:8710"), tmp_path).__enter__()
+    assert health(spec(hdc_server="192.168.1.20:8710")).ok is False
+
+
+def test_bm_clean_that_failed_stops_the_run(tmp_path: Path, hdc: FakeHdc) -> None:
+    """bm prints `error: failed to clean bundle data files.` and exits 0: a run on the last run's data is no run."""
+    hap = build_hap(HapSpec(), tmp_path)
+    hdc.update(clean_fails=True)
+    with HarmonyDevice(spec(), tmp_path / "work") as device, pytest.raises(DeviceError, match="bm clean"):
+        device.launch(run_setup(tmp_path, hap))
+
+
+def test_an_app_bundle_goes_to_an_old_hdc_as_its_haps(tmp_path: Path, hdc: FakeHdc) -> None:
+    """hdc before .app support answers E006001: the HAPs are taken out (entry first) and installed together."""
+    app = build_app(HapSpec(), tmp_path, features=("feature",))
+    with HarmonyDevice(spec(), tmp_path / "work") as device:
+        device.launch(run_setup(tmp_path, app))
+        device.finish()
+    installs = [c for c in hdc.state["commands"] if "install" in c]
+    assert installs[0][-1] == str(app)
+    assert [Path(a).name for a in installs[1][4:]] == ["entry-default-signed.hap", "feature-default-signed.hap"]
+    assert hdc.state["installed"][BUNDLE] == "entry-default-signed.hap feature-default-signed.hap"

@@ -87,3 +87,28 @@ def test_dump_layout_becomes_the_explorers_screen() -> None:
     assert "不可用" not in by_label
     assert "备案编号：京ICP备12345678号-5A" in screen.texts
     assert "10:15" not in screen.texts and "隐藏" not in screen.texts
+
+
+def test_the_input_methods_window_is_not_app_ui() -> None:
+    """uitest dumps the keyboard as a window of its own (`com.huawei.hmos.inputmethod`): its keys are no controls."""
+    layout = json.loads(text("layout.json"))
+    keyboard = {"attributes": {"bundleName": "com.huawei.hmos.inputmethod", "type": "root",
+                               "bounds": "[0,1800][1260,2720]"},
+                "children": [{"attributes": {"type": "Button", "text": key, "clickable": "true",
+                                             "bounds": "[0,2000][120,2100]"}, "children": []} for key in ("确定", "q")]}
+    screen = out.screen_from_layout({**layout, "children": [*layout.get("children", []), keyboard]})
+    assert not {"确定", "q"} & {n.label for n in screen.nodes}
+    assert out.layout_key({"attributes": {}, "children": [keyboard, *layout.get("children", [])]}) == \
+        "com.fingertip.harmony/EntryAbility#pages/Complaint"
+
+
+def test_lock_gallery_and_listing_answers() -> None:
+    # aa's 10106102 as real runs print it; a gallery uri per mediatool.md; toybox ls refusing a folder
+    assert out.screen_locked("error: failed to start ability.\nError Code:10106102  Error Message:The device screen "
+                             "is locked during the application launch, unlock screen failed.\n")
+    assert not out.screen_locked("start ability successfully.\n")
+    assert out.media_uri("file://media/Photo/3/IMG_1721381297_001/MyImage.jpg\n") == \
+        "file://media/Photo/3/IMG_1721381297_001/MyImage.jpg"
+    assert out.media_uri("") is None and out.media_uri("[FAIL] uri invalid.\n") is None
+    assert out.listing_refused("ls: /data/log/faultlog/faultlogger: Permission denied\n")
+    assert not out.listing_refused("jscrash-com.a-20020100-20261123101502.log\n")

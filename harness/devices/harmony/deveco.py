@@ -1,5 +1,6 @@
-"""The DevEco HarmonyOS emulator: started headless when it is not running, waited for on hdc, stopped
-again — only when the harness started it."""
+"""The DevEco HarmonyOS emulator: started headless (`-noWindow`) when it is not running, connected on hdc
+(`hdc tconn` to its port), waited for, and stopped again (`Emulator -stop NAME`) — only when the harness
+started it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Self
 from harness import tools
 from harness.config.farm import ServerAddress
 from harness.devices.common.boot import BOOT_TIMEOUT_S, wait_for_boot
-from harness.devices.harmony.hdc import Hdc, list_targets
+from harness.devices.harmony.hdc import Hdc, list_targets, tconn
 from harness.errors import BackendUnavailable, DeviceError
 
 
@@ -29,6 +30,7 @@ class DevEcoEmulator:
         self.log_path = log_path
         self.boot_timeout = boot_timeout
         self._process: subprocess.Popen[bytes] | None = None
+        self._emulator = ""
 
     def __enter__(self) -> Self:
         if list_targets(self.device_id, self.server).get(self.target) == "Connected":
@@ -38,14 +40,19 @@ class DevEcoEmulator:
             raise BackendUnavailable(self.device_id, f"the DevEco emulator is not installed: {emulator.install}")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            self._process = subprocess.Popen([emulator.path, "-hvd", self.name], stdout=log,
+            # -noWindow: no display on a Linux farm host (the emulator would fail to open its window)
+            self._process = subprocess.Popen([emulator.path, "-hvd", self.name, "-noWindow"], stdout=log,
                                              stderr=subprocess.STDOUT, start_new_session=True)
+        self._emulator = emulator.path
         hdc = Hdc(self.device_id, self.target, self.server, timeout=15)
 
         def booted() -> bool:
             try:
-                return (list_targets(self.device_id, self.server).get(self.target) == "Connected"
-                        and hdc.param("bootevent.boot.completed") == "true")
+                if list_targets(self.device_id, self.server).get(self.target) != "Connected":
+                    # an emulator started from the command line is not discovered by hdc: connect to its port
+                    tconn(self.device_id, self.target, self.server)
+                    return False
+                return hdc.param("bootevent.boot.completed") == "true"
             except DeviceError:  # not listed yet, or hdc not answering while it boots
                 return False
 
@@ -61,6 +68,14 @@ class DevEcoEmulator:
         process, self._process = self._process, None
         if process is None:
             return
+        # the emulator's own stop closes the instance cleanly (its disk, its hdc port); signals only if it does not
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            subprocess.run([self._emulator, "-stop", self.name], capture_output=True, timeout=60)
+        try:
+            process.wait(timeout=30)
+            return
+        except subprocess.TimeoutExpired:
+            pass
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, 15)
         try:

@@ -14,6 +14,7 @@ import contextlib
 import json
 import secrets
 import shlex
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +33,9 @@ from harness.devices.harmony.hdc import Hdc, list_targets
 from harness.devices.harmony.record import SnapshotRecorder
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
 from harness.errors import AppIncompatible, DeviceError, HostError
-from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
+from harness.instrumentation import HOOK_PROBLEM
+from harness.static.facts import DeviceFacts, PackageError, PackageFacts, refuse_if_blocked
+from harness.static.hap import app_haps
 from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
 
@@ -41,6 +44,8 @@ FAULTLOGS = "/data/log/faultlog/faultlogger"
 HILOG_LIMIT = 20 * 2**20
 PICKERS = ("com.huawei.hmos.photos", "com.ohos.photos", "com.huawei.hmos.filemanager", "com.ohos.filepicker")
 NO_FRIDA = "HarmonyOS NEXT：Frida 不支持，本次无运行时钩子；依据抓包、界面与日志判断"
+REMOTE_PROXY_NOTE = ("hdc 服务器在另一台主机（{host}）：hdc rport 的端口落在该主机上，本机的抓包代理不可达；"
+                     "本次不设置代理，依赖抓包的条款跳过")
 PROXY_NOTES = {
     "wifi": "流量经设备 Wi-Fi 代理 127.0.0.1:{port}（hdc rport 到抓包代理）；HTTPS 内容需设备信任抓包 CA"
             "（设置中手动安装，HarmonyOS NEXT 应用默认仅信任系统 CA）",
@@ -83,7 +88,8 @@ class HarmonyDevice(ShellDevice):
                 self.params[name] = self.hdc.param(name)
             if self.params["bootevent.boot.completed"] != "true":
                 raise DeviceError(self.id, f"{self.spec.target} has not finished booting (bootevent.boot.completed "
-                                           f"= {self.params['bootevent.boot.completed']!r})")
+                                           f"= {self.params['bootevent.boot.completed'] or 'unknown'})")
+            self._keep_awake()
             self.size = self._screen_size()
             self._undo_journal()
         except BaseException:
@@ -104,7 +110,8 @@ class HarmonyDevice(ShellDevice):
 
     @property
     def abis(self) -> tuple[str, ...]:
-        return tuple(a for a in self.params.get("const.product.cpu.abilist", "").split(",") if a)
+        """Native ABIs, or () when unknown: emulators and some builds answer `default`, which names none."""
+        return tuple(a for a in self.params.get("const.product.cpu.abilist", "").split(",") if a and a != "default")
 
     def describe(self) -> dict[str, Any]:
         version = self.params.get("const.product.software.version") or self.params.get("const.ohos.fullname", "")
@@ -142,16 +149,16 @@ class HarmonyDevice(ShellDevice):
             raise DeviceError(self.id, f"{package.name}: no main ability in bm dump or module.json")
         self._run = ShellRun(app=bundle, setup=setup, since=self._device_clock(), entry=ability, module=module)
         self.hdc.shell(f"aa force-stop {bundle}")
-        self.hdc.shell(f"bm clean -n {bundle} -d")
+        cleaned = self.hdc.shell(f"bm clean -n {bundle} -d")
+        if "successfully" not in cleaned:  # bm prints `error: failed to clean bundle data files.` and exits 0
+            raise DeviceError(self.id, f"bm clean -n {bundle} -d: {cleaned.strip()[:300]}", cleaned)
         notes = [NO_FRIDA, "位置金丝雀：HarmonyOS 无可由 hdc 设置的模拟定位，位置上报依据应用自身数据判断"]
         capture, capture_note = self._route(setup.proxy_url)
         notes.append(capture_note)
         notes += self._plant_photo(setup)
-        self.hdc.shell("power-shell wakeup")
+        self._unlock()
         started = time.time()
-        output = self.hdc.shell(f"aa start -a {ability} -b {bundle}" + (f" -m {module}" if module else ""))
-        if "successfully" not in output:
-            raise DeviceError(self.id, f"aa start {bundle}/{ability}: {output.strip()[:300]}", output)
+        self._aa_start(bundle, ability, module)
         launch_ms = self._wait_foreground(bundle, started)
         notes.append("启动耗时：从 aa start 到应用在前台（轮询 aa dump -l，近似值）")
         return LaunchInfo(started=started, launch_ms=launch_ms, notes=notes, capture=capture,
@@ -161,10 +168,10 @@ class HarmonyDevice(ShellDevice):
         key = f"{package}:{package.stat().st_mtime_ns}"
         if key in self._installed:
             return
-        outcome = out.parse_install(self.hdc.run("install", "-r", str(package), timeout=300))
+        outcome = out.parse_install(self._install_output(package))
         if outcome.reason == out.SIGNATURE_CLASH:  # another signature installed: start clean
             self.hdc.run("uninstall", facts.package)
-            outcome = out.parse_install(self.hdc.run("install", "-r", str(package), timeout=300))
+            outcome = out.parse_install(self._install_output(package))
         if out.incompatible(outcome):
             raise AppIncompatible(self.id, f"安装失败 {outcome.reason}: {outcome.message}", reason=outcome.reason)
         if outcome.reason == out.UNTRUSTED_SOURCE:  # the lab's signing, not the app's fault nor the device's
@@ -172,6 +179,23 @@ class HarmonyDevice(ShellDevice):
         if not outcome.ok:
             raise DeviceError(self.id, f"install {package.name} failed: {outcome.reason} {outcome.message}".strip())
         self._installed.add(key)
+
+    def _install_output(self, package: Path) -> str:
+        """`hdc install -r`; an .app that this hdc cannot install (older hdc: `[Fail][E006001] Not any installation
+        package was found.`) is installed as its HAPs, the entry HAP first (hdc takes several paths at once)."""
+        try:
+            return self.hdc.run("install", "-r", str(package), timeout=300)
+        except DeviceError as e:
+            if package.suffix.lower() != ".app" or "E006001" not in e.output:
+                raise
+        folder = self._scratch / "haps"
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            haps = app_haps(package, folder)
+        except PackageError as e:
+            raise DeviceError(self.id, f"this hdc cannot install an .app (E006001) and the HAPs of {package.name} "
+                                       f"could not be taken out: {e}") from e
+        return self.hdc.run("install", "-r", *map(str, haps), timeout=300)
 
     def uninstall(self, bundle: str) -> None:
         self.hdc.run("uninstall", bundle)
@@ -192,6 +216,9 @@ class HarmonyDevice(ShellDevice):
     def _route(self, proxy_url: str) -> tuple[bool, str]:
         if self.spec.proxy == "none":
             return False, "未配置代理（farm: proxy: none），流量未抓包"
+        server = self.spec.hdc_server
+        if server is not None and not server.is_local:  # `hdc rport` ends on the server's host, as adb reverse does
+            return False, REMOTE_PROXY_NOTE.format(host=server.host)
         host_port = int(urlsplit(proxy_url).port or 0)
         self.hdc.rport(self.spec.proxy_port, host_port)
         self.journal.set("rport", [self.spec.proxy_port, host_port])
@@ -208,7 +235,7 @@ class HarmonyDevice(ShellDevice):
         self._unroute()
         for remote in self.journal.load().get("files", []):
             with contextlib.suppress(DeviceError):
-                self.hdc.shell(f"rm -f {shlex.quote(remote)}")
+                self._remove_file(remote)
         self.journal.drop("files")
 
     # ── canaries ───────────────────────────────────────────────────────────────────────────
@@ -218,8 +245,12 @@ class HarmonyDevice(ShellDevice):
         self.journal.set("files", [remote])
         self.current_run().files.append(remote)
         output = self.hdc.shell(f"mediatool send {remote}")
-        if "fail" in output.lower() or "not found" in output.lower():
-            return [f"金丝雀照片未能加入图库（mediatool send：{output.strip()[:120]}）"]
+        uri = out.media_uri(output)
+        if uri is None:  # only a printed file://media/ uri says it is in the gallery (mediatool.md)
+            return [f"金丝雀照片未能加入图库（mediatool send：{output.strip()[:120] or '无输出'}）"]
+        # mediatool moves the file into the gallery: the gallery entry is what the run must delete
+        self.journal.set("files", [remote, uri])
+        self.current_run().files.append(uri)
         return ["金丝雀照片已加入图库（mediatool send）"]
 
     # ── end of a run ───────────────────────────────────────────────────────────────────────
@@ -228,7 +259,10 @@ class HarmonyDevice(ShellDevice):
         self.hdc.shell(f"aa force-stop {shlex.quote(app)}")
 
     def _remove_file(self, remote: str) -> None:
-        self.hdc.shell(f"rm -f {shlex.quote(remote)}")
+        if remote.startswith(out.MEDIA_URI):
+            self.hdc.shell(f"mediatool delete {shlex.quote(remote)}")
+        else:
+            self.hdc.shell(f"rm -f {shlex.quote(remote)}")
 
     def _collect_logs(self, run: ShellRun) -> None:
         setup = run.setup
@@ -238,13 +272,27 @@ class HarmonyDevice(ShellDevice):
         (setup.run_dir / "hilog.txt").write_text(hilog[-HILOG_LIMIT:], encoding="utf-8")
         zone = utc_offset(self.hdc.shell("date +%z"))
         crashes = []
-        for name in self.hdc.shell(f"ls {FAULTLOGS}").split():
+        listing = self.hdc.shell(f"ls {FAULTLOGS}")
+        if out.listing_refused(listing):  # not "no crashes": nobody could look
+            self._device_problem(setup, f"崩溃收集不可用：{FAULTLOGS} 无法列出（{listing.strip()[:160]}），"
+                                        "本次未读取 faultlogger 记录")
+            listing = ""
+        for name in listing.split():
             if bundle not in name:
                 continue
             crash = out.faultlog_crash(name, self.hdc.shell(f"cat {FAULTLOGS}/{name}"), bundle, since, zone)
             if crash is not None:
                 crashes.append(crash)
         write_crashes(setup.run_dir / CRASHES_FILE, sorted(crashes, key=lambda c: c.t or 0), offset)
+
+    @staticmethod
+    def _device_problem(setup: RunSetup, message: str) -> None:
+        """A problem line of the run: the device's own log (device_hooks) is where the run reads them."""
+        if setup.device_hooks is None:
+            return
+        with open(setup.device_hooks, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"source": "harmony", "kind": HOOK_PROBLEM, "message": message},
+                                 ensure_ascii=False) + "\n")
 
     def _running(self, app: str) -> bool:
         return bool(self.hdc.shell(f"pidof {shlex.quote(app)}").strip())
@@ -321,9 +369,31 @@ class HarmonyDevice(ShellDevice):
     def _start_entry(self, run: ShellRun) -> None:
         bundle, ability, module = run.app, run.entry, run.module
         self.hdc.shell(f"aa force-stop {shlex.quote(bundle)}")
-        output = self.hdc.shell(f"aa start -a {ability} -b {bundle}" + (f" -m {module}" if module else ""))
+        self._aa_start(bundle, ability, module)
+
+    # ── screen on, unlocked ────────────────────────────────────────────────────────────────
+    def _keep_awake(self) -> None:
+        """Performance mode keeps the screen on (power-shell.md; what DevEco's and hypium's tooling set) so a run
+        does not sleep mid-walk; left on for the next run of this lab phone."""
+        self.hdc.shell("power-shell setmode 602")  # a refusal only means the screen may sleep: _unlock wakes it
+
+    def _unlock(self) -> None:
+        """Light the screen and swipe up as hmdriver2's `unlock()` does: lifts a swipe lock; a PIN lock stays
+        (aa then says 10106102)."""
+        self.hdc.shell("power-shell wakeup")
+        width, height = self.size if self.size != (0, 0) else (1080, 2340)
+        self.hdc.shell(f"uitest uiInput swipe {width // 2} {height * 8 // 10} {width // 2} {height * 2 // 10} 6000")
+
+    def _aa_start(self, bundle: str, ability: str, module: str) -> None:
+        command = f"aa start -a {ability} -b {bundle}" + (f" -m {module}" if module else "")
+        output = self.hdc.shell(command)
+        if out.screen_locked(output):  # asleep or locked since: wake, unlock and try once more
+            self._unlock()
+            output = self.hdc.shell(command)
+        if out.screen_locked(output):
+            raise DeviceError(self.id, f"aa start {bundle}/{ability}: {out.LOCKED_ADVICE}", output)
         if "successfully" not in output:
-            raise DeviceError(self.id, f"could not return to {bundle}/{ability}: {output.strip()[:200]}")
+            raise DeviceError(self.id, f"aa start {bundle}/{ability}: {output.strip()[:300]}", output)
 
     def screenshot(self, path: Path) -> Path:
         local = self._made_on_device("snapshot_display -f {remote}", ".jpeg")

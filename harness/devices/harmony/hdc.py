@@ -6,6 +6,7 @@ is documented to print; a missing hdc or a server that does not answer is a Devi
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -15,6 +16,11 @@ from harness import tools
 from harness.config.farm import ServerAddress
 from harness.devices.harmony import output as out
 from harness.errors import BackendUnavailable, DeviceError
+
+NO_SERVER = "Connect server failed"
+"""What the hdc client prints when no server process answers at `-s IP:port` (hdc.md, "返回信息")."""
+PARAM_FAILED = re.compile(r'^Get parameter ".*" fail! errNum is:-?\d+!?$')
+"""`param get NAME` of an unknown or unreadable parameter (init's BShellParamCmdGet): no value at all."""
 
 
 def hdc_binary(device_id: str) -> str:
@@ -33,6 +39,15 @@ def list_targets(device_id: str, server: ServerAddress | None = None, timeout: f
     return out.parse_targets(result)
 
 
+def tconn(device_id: str, target: str, server: ServerAddress | None = None, timeout: float = 15) -> bool:
+    """`hdc tconn HOST:PORT`: connect a TCP target (hdc.md: `Connect OK` when it answers)."""
+    try:
+        return "Connect OK" in _run([hdc_binary(device_id), *server_args(server), "tconn", target], device_id,
+                                    timeout)
+    except DeviceError:
+        return False
+
+
 def _run(argv: list[str], device_id: str, timeout: float) -> str:
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, errors="replace")
@@ -41,6 +56,10 @@ def _run(argv: list[str], device_id: str, timeout: float) -> str:
     except OSError as e:
         raise BackendUnavailable(device_id, f"cannot run hdc ({argv[0]}): {e}") from e
     output = result.stdout + result.stderr
+    if NO_SERVER in output:  # hdc's `-s` documentation: no server process listens there (the exit code may be 0)
+        where = f"at {argv[2]}" if argv[1:2] == ["-s"] else "on this machine"
+        raise DeviceError(device_id, f"no hdc server answers {where} (`{NO_SERVER}`): start it there "
+                                     "(`hdc -s IP:PORT -m`) or fix hdc_server in the farm", output)
     if result.returncode != 0 or output.lstrip().startswith("[Fail]"):
         raise DeviceError(device_id, f"`{shlex.join(argv[1:])}` failed: {output.strip()[:500]}", output)
     return output
@@ -61,7 +80,9 @@ class Hdc:
         return self.run("shell", command, timeout=timeout)
 
     def param(self, name: str) -> str:
-        return self.shell(f"param get {name}").strip()
+        """The parameter's value, or "" when the device does not know it (`… fail! errNum is:106!` is not a value)."""
+        value = self.shell(f"param get {name}").strip()
+        return "" if PARAM_FAILED.match(value) else value
 
     def send(self, local: Path, remote: str) -> None:
         output = self.run("file", "send", str(local), remote, timeout=300)
@@ -80,4 +101,10 @@ class Hdc:
             raise DeviceError(self.device_id, f"rport tcp:{device_port} tcp:{host_port}: {output.strip()[:300]}")
 
     def rport_remove(self, device_port: int, host_port: int) -> None:
-        self.run("fport", "rm", f"tcp:{device_port} tcp:{host_port}")
+        """Remove the reverse port. The two rules go as two arguments: the hdc client quotes an argument with a
+        space, and `"tcp:8888 tcp:18081"` then matches no rule — the port would stay bound on the device and
+        the next run's `rport` would fail (hdc.md: `hdc fport rm tcp:1234 tcp:1080`)."""
+        output = self.run("fport", "rm", f"tcp:{device_port}", f"tcp:{host_port}")
+        if "Remove forward ruler success" not in output:
+            raise DeviceError(self.device_id, f"fport rm tcp:{device_port} tcp:{host_port}: {output.strip()[:300]}",
+                              output)

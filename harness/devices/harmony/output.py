@@ -108,6 +108,33 @@ def foreground_abilities(output: str) -> list[tuple[str, str]]:
     return found
 
 
+LOCKED_CODE = "10106102"
+"""aa's ERR_UNLOCK_SCREEN_FAILED_IN_DEVELOPER_MODE (ability_runtime ability_command.cpp): the screen is locked and
+developer mode cannot unlock it; printed as `Error Code:10106102  Error Message:The device screen is locked …`."""
+LOCKED_ADVICE = ("the screen is locked (aa error 10106102): waking it and swiping up did not unlock it; remove the "
+                 "lock screen password on this test phone or unlock it by hand, then run again")
+
+
+def screen_locked(output: str) -> bool:
+    return re.search(rf"Error Code:\s*{LOCKED_CODE}\b", output) is not None
+
+
+# ── mediatool / ls ──────────────────────────────────────────────────────────────────────────
+
+MEDIA_URI = "file://media/"
+
+
+def media_uri(output: str) -> str | None:
+    """The gallery uri `mediatool send` prints for a file it took in (mediatool.md); None when it printed none."""
+    found = re.search(r"file://media/\S+", output)
+    return found[0] if found else None
+
+
+def listing_refused(output: str) -> bool:
+    """toybox `ls` refused the folder (`ls: PATH: Permission denied`): its contents are unknown, not empty."""
+    return re.search(r"^ls: .*: Permission denied\s*$", output, re.M) is not None
+
+
 # ── faultlogger ─────────────────────────────────────────────────────────────────────────────
 
 FAULT_KINDS: dict[str, CrashKind] = {"jscrash": "crash", "cppcrash": "native-crash", "appfreeze": "anr",
@@ -147,6 +174,12 @@ def faultlog_crash(name: str, text: str, bundle: str, since: float = 0.0, utc_of
 
 _BOUNDS = re.compile(r"\[(-?\d+),(-?\d+)\]\[(-?\d+),(-?\d+)\]")
 SYSTEM_BUNDLES = ("com.ohos.systemui", "com.huawei.hmos.systemui", "com.ohos.sceneboard")
+
+
+def system_window(bundle: Any) -> bool:
+    """System UI and the input method's keyboard (`com.huawei.hmos.inputmethod`, `*.inputmethod`): not app UI."""
+    name = str(bundle or "")
+    return name in SYSTEM_BUNDLES or name.endswith(".inputmethod") or ".inputmethod." in name
 INPUT_TYPES = {"TextInput": "input", "Search": "input", "TextArea": "textarea", "RichEditor": "textarea"}
 CHECK_TYPES = {"Toggle", "Checkbox", "Radio", "CheckboxGroup", "Switch"}
 
@@ -178,7 +211,7 @@ def layout_key(layout: dict[str, Any]) -> str:
     """bundle/ability#page from the first app window's attributes (uitest on API 12+), else empty."""
     for child in [layout, *layout.get("children", [])]:
         attrs = child.get("attributes", {})
-        if attrs.get("bundleName") and attrs.get("bundleName") not in SYSTEM_BUNDLES:
+        if attrs.get("bundleName") and not system_window(attrs.get("bundleName")):
             page = f"#{attrs['pagePath']}" if attrs.get("pagePath") else ""
             return f"{attrs['bundleName']}/{attrs.get('abilityName', '')}{page}"
     return ""
@@ -200,7 +233,7 @@ def screen_from_layout(layout: dict[str, Any] | str, key: str = "") -> Screen:
 
     def walk(node: dict[str, Any], path: str, in_tabbar: bool) -> None:
         attrs = node.get("attributes", {})
-        if attrs.get("bundleName") in SYSTEM_BUNDLES or attrs.get("visible") == "false":
+        if system_window(attrs.get("bundleName")) or attrs.get("visible") == "false":
             return
         kind = str(attrs.get("type", ""))
         bounds = bounds_of(str(attrs.get("bounds", "")))
