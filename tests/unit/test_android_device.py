@@ -30,6 +30,7 @@ from harness.devices.common.journal import Journal
 from harness.devices.health import health
 from harness.devices.protocol import CRASHES_FILE, RunSetup
 from harness.errors import AppIncompatible, DeviceError, UiError
+from harness.ui.tree import UiNode
 from tests.fakes.adb_server import FakeAdbServer, FakeAndroid
 from tests.fakes.android_phone import PhoneApps, recorded
 from tests.fakes.apk_build import ApkSpec, build_apk
@@ -583,6 +584,58 @@ def test_a_remote_adb_server_sets_no_proxy_and_says_why(
     assert not info.capture and "10.1.2.3" in info.capture_note
     assert fake.reverses == {} and apps.settings["http_proxy"] == "null"
     device.finish()
+    device.__exit__()
+
+
+class PickerDriver(StandInDriver):
+    """Shows one screen after another, a click moving to the next: the app, the system picker, …"""
+
+    def __init__(self, screens: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.screens = screens
+        self._show(0)
+
+    def _show(self, index: int) -> None:
+        self.shown = index
+        self.current_package, self.current_activity, self.page_source = self.screens[index]
+
+    def find_element(self, by: str, xpath: str) -> StandInElement:
+        driver = self
+
+        class Element(StandInElement):
+            def click(self) -> None:
+                super().click()
+                driver._show(min(driver.shown + 1, len(driver.screens) - 1))
+
+        return Element(self, xpath)
+
+
+APP_SCREEN = (PACKAGE, ".MainActivity", recorded("appium_source.xml"))
+UPLOAD = UiNode(ref="//android.widget.Button[@text='上传照片']", role="file", text="上传照片", clickable=True)
+
+
+@pytest.mark.parametrize(("picker", "activity", "source", "clicks"), [
+    # Android 13+ photo picker: no file names, cells described "Photo taken on …", newest first.
+    ("com.google.android.providers.media.module", "com.android.providers.media.photopicker.PhotoPickerActivity",
+     "photo_picker_source.xml",
+     ["/hierarchy/android.widget.FrameLayout[1]/androidx.recyclerview.widget.RecyclerView[1]/"
+      "android.widget.FrameLayout[1]"]),
+    # MIUI's gallery: a grid of bare thumbnails, and 确定 to hand the choice back.
+    ("com.miui.gallery", "com.miui.gallery.picker.PickGalleryActivity", "miui_gallery_picker_source.xml",
+     ["/hierarchy/android.widget.FrameLayout[1]/android.widget.GridView[1]/android.widget.RelativeLayout[1]",
+      "/hierarchy/android.widget.FrameLayout[1]/android.widget.TextView[2]"]),
+])
+def test_galleries_and_the_photo_picker_get_their_newest_picture(
+        tmp_path: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer], picker: str, activity: str, source: str,
+        clicks: list[str]) -> None:
+    _, _, server = farm
+    device = opened(server, tmp_path)
+    shown = (picker, activity, recorded(source))
+    driver = PickerDriver([APP_SCREEN, *[shown] * len(clicks), APP_SCREEN])  # each click in the picker moves on
+    device._driver = driver
+    device.choose_file(UPLOAD, tmp_path / "fingertip-canary-phone.jpg")
+    assert [xpath for action, xpath in driver.actions if action == "click"] == [UPLOAD.ref, *clicks]
+    assert driver.current_package == PACKAGE  # back in the app with the picture
     device.__exit__()
 
 

@@ -28,7 +28,7 @@ from harness.devices.common.journal import Journal
 from harness.devices.common.shell_device import ShellDevice, ShellRun
 from harness.devices.common.webdriver_faults import classified
 from harness.devices.protocol import CRASHES_FILE, LaunchInfo, RunSetup, VideoInfo
-from harness.errors import AppIncompatible, DeviceError
+from harness.errors import AppIncompatible, DeviceError, UiError
 from harness.static.facts import DeviceFacts, PackageFacts, refuse_if_blocked
 from harness.static.inspect import read_package
 from harness.ui.tree import Screen, UiNode
@@ -42,9 +42,22 @@ GALLERY = "/sdcard/DCIM/Camera"
 LOGCAT_LIMIT = 20 * 2**20
 """logcat kept per run (bytes); the crash buffer is read in full."""
 DROPBOX_TAGS = ("data_app_crash", "data_app_anr", "data_app_native_crash", "SYSTEM_TOMBSTONE")
-PICKERS = ("com.android.documentsui", "com.google.android.documentsui", "com.google.android.providers.media.module",
-           "com.android.providers.media.module", "com.android.gallery3d", "com.google.android.apps.photos")
+GALLERIES = (
+    # Android 13+ photo picker (MediaProvider module, Google and AOSP builds), its Compose successor, and the one
+    # Play services backports to older releases.
+    "com.google.android.providers.media.module", "com.android.providers.media.module", "com.google.android.photopicker",
+    "com.google.android.gms.optional_photopicker",
+    "com.android.gallery3d", "com.google.android.apps.photos",
+    # OEM galleries that answer ACTION_PICK / GET_CONTENT on Chinese phones: MIUI, Huawei, OPPO / ColorOS (and its
+    # older and OnePlus names), vivo, Honor.
+    "com.miui.gallery", "com.huawei.photos", "com.coloros.gallery3d", "com.oppo.gallery3d", "com.oneplus.gallery",
+    "com.vivo.gallery", "com.hihonor.photos",
+)
+"""Pickers that show pictures as a grid of thumbnails, newest first, with no file name to find the canary by."""
+PICKERS = ("com.android.documentsui", "com.google.android.documentsui", *GALLERIES)
 """System pickers an app's "choose a picture" opens."""
+CONFIRM_LABELS = ("确定", "完成", "选择", "添加", "Done", "Add", "OK", "Select")
+"""What a multi-select gallery (MIUI, Honor) wants tapped after the picture before it returns it."""
 DANGEROUS = ("android.permission.ACCESS_FINE_LOCATION", "android.permission.ACCESS_COARSE_LOCATION",
              "android.permission.ACCESS_BACKGROUND_LOCATION", "android.permission.CAMERA",
              "android.permission.READ_EXTERNAL_STORAGE", "android.permission.READ_MEDIA_IMAGES",
@@ -494,6 +507,31 @@ class AndroidDevice(ShellDevice):
         except Exception:
             key = out.resumed_activity(self._sh(["dumpsys", "activity", "activities"])) or "?"
         return out.screen_from_hierarchy(source, key)
+
+    def choose_file(self, node: UiNode, path: Path) -> None:
+        """The canary photo by its name where the picker shows names (DocumentsUI); in a gallery or the photo
+        picker, which show none, the newest picture: the canary was planted and scanned just before the run."""
+        self.tap(node)
+        self.settle(5)
+        picker = self.screen()
+        if not picker.key.startswith(self.PICKERS):
+            raise UiError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
+        name = self._photo_name(path)
+        named = [n for n in picker.nodes if name in n.label or name in n.hint]
+        if named:
+            self.tap(named[0])
+            return
+        newest = out.newest_in_grid(picker) if picker.key.startswith(GALLERIES) else None
+        if newest is None:
+            raise UiError(self.id, f"the picker {picker.key} does not show {name}")
+        self.tap(newest)
+        self.settle(3)
+        after = self.screen()
+        if after.key.startswith(GALLERIES):  # still there: a multi-select gallery waiting for its confirm
+            confirm = [n for n in after.nodes if n.clickable and n.label.strip() in CONFIRM_LABELS]
+            if not confirm:
+                raise UiError(self.id, f"the gallery {after.key} kept the picture without a confirm to tap")
+            self.tap(confirm[0])
 
     def tap(self, node: UiNode) -> None:
         from appium.webdriver.common.appiumby import AppiumBy

@@ -360,3 +360,25 @@ def screen_from_hierarchy(xml: str, key: str, package: str | None = None) -> Scr
     ordered = [t for _, _, t in sorted(texts, key=lambda x: (x[0], x[1]))]
     title = titles[0] if titles else (ordered[0] if ordered else key)
     return Screen(key=key, title=title, nodes=tuple(nodes), texts=tuple(dict.fromkeys(ordered)))
+
+
+def newest_in_grid(screen: Screen) -> UiNode | None:
+    """The first cell of the largest grid of thumbnails on `screen`: galleries and the photo picker list pictures
+    newest first and show no file name (the photo picker labels a cell "Photo taken on …" at most).
+
+    A grid is two or more clickable, near-square controls of one size, each at least an eighth of the widest
+    control's width (toolbar icons are smaller); its first cell is the top-left one."""
+    def size(node: UiNode) -> tuple[int, int]:
+        return node.bounds[2] - node.bounds[0], node.bounds[3] - node.bounds[1]
+
+    widest = max((size(n)[0] for n in screen.nodes), default=0)
+    cells = [n for n in screen.nodes if n.clickable and not n.in_tabbar and size(n)[1] > 0
+             and 0.75 <= size(n)[0] / size(n)[1] <= 1.34 and size(n)[0] * 8 >= widest]
+    grids: dict[tuple[int, int], list[UiNode]] = {}
+    for cell in cells:  # one size within a few pixels (rounding of dp to px)
+        width, height = size(cell)
+        grids.setdefault((round(width / 8), round(height / 8)), []).append(cell)
+    largest = max(grids.values(), key=len, default=[])
+    if len(largest) < 2:
+        return None
+    return min(largest, key=lambda n: (n.bounds[1], n.bounds[0]))
