@@ -508,19 +508,9 @@ class AndroidDevice(ShellDevice):
             key = out.resumed_activity(self._sh(["dumpsys", "activity", "activities"])) or "?"
         return out.screen_from_hierarchy(source, key)
 
-    def choose_file(self, node: UiNode, path: Path) -> None:
-        """The canary photo by its name where the picker shows names (DocumentsUI); in a gallery or the photo
-        picker, which show none, the newest picture: the canary was planted and scanned just before the run."""
-        self.tap(node)
-        self.settle(5)
-        picker = self.screen()
-        if not picker.key.startswith(self.PICKERS):
-            raise UiError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
-        name = self._photo_name(path)
-        named = [n for n in picker.nodes if name in n.label or name in n.hint]
-        if named:
-            self.tap(named[0])
-            return
+    def _pick_unnamed(self, picker: Screen, name: str) -> None:
+        """A gallery or the photo picker shows no names (DocumentsUI does): the newest picture, since the
+        canary was planted and scanned just before the run."""
         newest = out.newest_in_grid(picker) if picker.key.startswith(GALLERIES) else None
         if newest is None:
             raise UiError(self.id, f"the picker {picker.key} does not show {name}")

@@ -117,14 +117,20 @@ class ShellDevice:
         self._start_entry(self.current_run())
 
     def choose_file(self, node: UiNode, path: Path) -> None:
-        """Open the app's picker and choose the canary photo planted in the gallery."""
+        """Open the app's picker and choose the canary photo planted in the gallery: by its name where the
+        picker shows names, else as the backend knows how (_pick_unnamed)."""
         self.tap(node)
         self.settle(5)
         picker = self.screen()
         if not picker.key.startswith(self.PICKERS):
             raise UiError(self.id, f"no system picker after tapping {node.label!r} (in front: {picker.key})")
         name = self._photo_name(path)
-        wanted = [n for n in picker.nodes if name in n.label or name in n.hint]
-        if not wanted:
-            raise UiError(self.id, f"the picker {picker.key} does not show {name}")
-        self.tap(wanted[0])
+        named = [n for n in picker.nodes if name in n.label or name in n.hint]
+        if named:
+            self.tap(named[0])
+            return
+        self._pick_unnamed(picker, name)
+
+    def _pick_unnamed(self, picker: Screen, name: str) -> None:
+        """A picker that does not show the photo's name."""
+        raise UiError(self.id, f"the picker {picker.key} does not show {name}")
