@@ -20,42 +20,41 @@ from pathlib import Path
 import pytest
 
 from harness.capture.ca import ca_folder
+from tests.e2e.netns import EGRESS_STOP, EGRESS_WATCH
 
 pytestmark = pytest.mark.e2e
 
-NAMESPACE_SCRIPT = r"""
-set -eu
-ip link set lo up
-ip link add ft-egress type veth peer name ft-sink
-ip link set ft-egress up
-ip link set ft-sink up
-ip addr add 192.0.2.1/24 dev ft-egress
-ip route add default via 192.0.2.254 dev ft-egress
-ip neigh add 192.0.2.254 lladdr 02:00:00:00:00:fe dev ft-egress nud permanent
-tcpdump -i ft-egress -n -U -w "$OUT/egress.pcap" 'not (ip6 and (src host :: or src net fe80::/10))' \
-  2>/dev/null & egress=$!
+NAMESPACE_SCRIPT = EGRESS_WATCH + r"""
 "$PYTHON" -c '
 import socket, sys, threading
-def listen(port):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port)); s.listen()
+def listen(s, port):
     while True:
         c, _ = s.accept()
         with open(sys.argv[1], "a") as f: f.write(f"{port}\n")
         c.close()
-for port in (5037, 4723): threading.Thread(target=listen, args=(port,), daemon=True).start()
+for port in (5037, 4723):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port)); s.listen()
+    threading.Thread(target=listen, args=(s, port), daemon=True).start()
+open(sys.argv[2], "w").close()
 threading.Event().wait()
-' "$OUT/listeners.log" & listeners=$!
-sleep 1
-status=0
-"$FINGERTIP" sweep --scenarios tests/data/hostile_web/hostile.yaml --allow-serve-anywhere --out "$OUT/reports" \
-  || status=$?
-sleep 1
-kill $egress $listeners
-wait $egress $listeners 2>/dev/null || true
-exit $status
-"""
+' "$OUT/listeners.log" "$OUT/listeners.ready" & listeners=$!
+for _ in $(seq 100); do [ -e "$OUT/listeners.ready" ] && break; sleep 0.1; done
+[ -e "$OUT/listeners.ready" ]
+# The sweep under a parent that reports the largest resident set of any process below it (Linux carries
+# a reaped child's peak up to its parent): mitmdump, the browser, the harness.
+"$PYTHON" -c '
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[2:]).returncode
+open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+' "$OUT/maxrss_kb" "$FINGERTIP" sweep --scenarios tests/data/hostile_web/hostile.yaml --allow-serve-anywhere \
+  --out "$OUT/reports" || status=$?
+kill $listeners
+""" + EGRESS_STOP
 
+BOMB_MB = 1024
+"""What the app's gzip bombs inflate to (tests/data/hostile_web/app.py)."""
 EXFILTRATING = ("/api/complaint", "/pixel.gif", "/beacon", "/api/padded", "/api/escaped", "/api/entities",
                 "/api/nested", "/api/short")
 """Where the app sends the complaint's text once it is submitted (static/app.js, exfiltrate())."""
@@ -127,3 +126,6 @@ def test_no_capture_ca_key_is_left_or_handed_to_reviewers(sweep: Path) -> None:
 def test_the_bombs_did_not_take_the_cell_down(sweep: Path) -> None:
     records = json.loads((sweep / "reports" / "latest" / "results.json").read_text(encoding="utf-8"))
     assert records and all(r["verdict"] != "error" for r in records), [r["summary"] for r in records]
+    # 1 GB bombs were sent and fetched: no process of the sweep came near holding one inflated
+    peak_mb = int((sweep / "maxrss_kb").read_text()) / 1024
+    assert 0 < peak_mb < BOMB_MB * 0.7, f"peak resident set {peak_mb:.0f} MB"
