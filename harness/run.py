@@ -226,9 +226,11 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
 
 
 def mask_screen(screen: dict[str, Any]) -> dict[str, Any]:
-    """A screen as kept in observations: texts and control labels redacted (typed phone numbers…)."""
+    """A screen as kept in observations: texts, control labels, its title and its key (a web screen's is its
+    URL, query included) redacted. Actions refer to screens by signature, so nothing points at a key."""
     nodes = [{**n, "text": redact(n.get("text", "")), "hint": redact(n.get("hint", ""))} for n in screen["nodes"]]
-    return {**screen, "texts": [redact(t) for t in screen.get("texts", [])], "nodes": nodes}
+    return {**screen, "texts": [redact(t) for t in screen.get("texts", [])], "nodes": nodes,
+            "key": redact(str(screen.get("key", ""))), "title": redact(str(screen.get("title", "")))}
 
 
 def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir: Path, addresses: AddressMap,

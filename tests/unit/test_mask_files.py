@@ -62,3 +62,13 @@ def test_the_raw_capture_jsonl_and_logs_are_masked(tmp_path: Path) -> None:
     assert binary.request.raw_content == b"" and WITHHELD_HEADER in binary.request.headers
     assert "13800138000" not in (run / "refusals.jsonl").read_text()
     assert "abcdef123" not in (run / "logcat.txt").read_text()
+
+
+def test_a_screen_is_kept_with_its_key_and_title_masked() -> None:
+    from harness.run import mask_screen
+
+    screen = {"key": "www.gov.test/#/profile?token=abcdef123", "title": "用户 13800138000", "texts": ["13800138000"],
+              "nodes": [{"text": "13800138000", "hint": "手机号"}]}
+    kept = mask_screen(screen)
+    assert "abcdef123" not in kept["key"] and kept["key"].startswith("www.gov.test/#/profile?token=")
+    assert "13800138000" not in json.dumps(kept, ensure_ascii=False)
