@@ -16,6 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_accuracy
 import bench_capture
 import bench_evidence
 import bench_report
@@ -35,7 +36,8 @@ def table(figures: list[dict[str, Any]], when: str) -> str:
 
 
 def main(names: list[str]) -> int:
-    benches = {"evidence": bench_evidence, "report": bench_report, "capture": bench_capture, "sweep": bench_sweep}
+    benches = {"evidence": bench_evidence, "report": bench_report, "capture": bench_capture, "sweep": bench_sweep,
+               "accuracy": bench_accuracy}
     chosen = names or list(benches)
     out = ROOT / "benchmarks" / "results.json"
     figures: list[dict[str, Any]] = json.loads(out.read_text()) if out.exists() and names else []
