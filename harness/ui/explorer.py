@@ -54,14 +54,38 @@ MEANINGFUL = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{2,}")
 """A label a person can read: some Chinese, or a word. Not '›', '×', '3' or an icon font's glyph."""
 
 
+DO_NOT_TAP_EN = re.compile(
+    r"\b(pay|payment|purchase|buy now|checkout|delete|remove|confirm|cancel account|close account|"
+    r"deregister|unsubscribe|withdraw|revoke|sign out|log ?out)\b", re.I)
+"""English labels of controls a test must not tap (Pay, Delete, Confirm payment…): whole words, so a Payroll
+link is not caught."""
+FILES_EN = re.compile(r"\b(submit|send)\b", re.I)
+FILES_A_FORM = ("提交", "发送", "送出", "發送", "遞交", "submit")
+"""Do-not-tap words that only file something: a control named so that *leads to* a complaint place (去提交诉求,
+我要说（提交诉求）) is a way in, not the filing. Pay, delete, confirm and log out never are."""
+NAVIGATES = re.compile(r"^(去|我要|前往|进入|進入|点击进入|立即前往|go to\b)|(入口|→|›|>)\s*$", re.I)
+"""How a way in is phrased: 去…, 我要…, 前往…, …入口."""
+
+
+def names(node: UiNode) -> tuple[str, ...]:
+    """Every name a control has: its text and its accessible name (aria-label / title / alt, a placeholder)."""
+    return tuple(n for n in dict.fromkeys((node.text, node.hint)) if n)
+
+
+def name(node: UiNode) -> str:
+    """The name a person reads: the text, or for an icon-only control (✎, 💬) its accessible name."""
+    return next((n for n in names(node) if MEANINGFUL.search(n)), node.label)
+
+
 def labelled(node: UiNode) -> bool:
-    return bool(MEANINGFUL.search(node.label)) or bool(keywords.matches(node.label, COMPLAINT_WORDS))
+    label = name(node)
+    return bool(MEANINGFUL.search(label)) or bool(keywords.matches(label, COMPLAINT_WORDS))
 
 
 def priority(node: UiNode) -> int:
     """Lower runs first: tabs; 我的 / 关于 / 设置 and complaint paths; check-in / ranking / upload; the rest;
-    controls without a readable label."""
-    label = node.label
+    controls without a readable label (an icon with an accessible name is ranked by that name)."""
+    label = name(node)
     if node.in_tabbar or node.role == "tab":
         return TAB
     if not labelled(node):
@@ -74,12 +98,40 @@ def priority(node: UiNode) -> int:
     return OTHER
 
 
-def tappable(node: UiNode) -> bool:
+def in_form(screen: Screen | None) -> bool:
+    return screen is not None and any(n.editable for n in screen.nodes)
+
+
+def navigation_entry(node: UiNode, screen: Screen | None) -> bool:
+    """A way into a complaint place (a link or tab, or a control phrased 去… / 我要… / …入口), not inside a
+    form. Unknown context (no screen) is a form: fail closed."""
+    if screen is None or in_form(screen):
+        return False
+    label = name(node)
+    complaint = keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING + COMPLAINT_WORDS
+    way_in = node.role in ("link", "tab") or node.in_tabbar or bool(NAVIGATES.search(label.strip()))
+    return way_in and bool(keywords.matches(label, complaint))
+
+
+def forbidden(node: UiNode, screen: Screen | None = None) -> bool:
+    """Would tapping it submit, pay or delete? Every name counts (an icon 🗑 named 删除 is a delete). Only the
+    filing words are let through, and only on a way into a complaint place outside any form."""
+    hits = {w for n in names(node) for w in keywords.matches(n, keywords.DO_NOT_TAP)}
+    if any(DO_NOT_TAP_EN.search(n) for n in names(node)):
+        hits.add("en")
+    if any(FILES_EN.search(n) for n in names(node)):
+        hits.add("submit")
+    if not hits:
+        return False
+    return not (hits <= set(FILES_A_FORM) and navigation_entry(node, screen))
+
+
+def tappable(node: UiNode, screen: Screen | None = None) -> bool:
     if node.role == "file":
         return True
-    if not node.clickable:
-        return False
-    return not keywords.matches(node.label, keywords.DO_NOT_TAP)
+    if not node.clickable or node.covered:
+        return False  # a control under a blocking dialog: a finger reaches the dialog, not it
+    return not forbidden(node, screen)
 
 
 def place(screen: Screen) -> str:
@@ -92,6 +144,36 @@ def place(screen: Screen) -> str:
 def rank(node: UiNode) -> int:
     """What a control's words promise, whether or not it sits in a tab bar (我的 is a tab and an Art. 5 path)."""
     return priority(UiNode(node.ref, "button", node.text, node.hint, clickable=True))
+
+
+DISMISS_MORE = ("取消", "暂不需要", "下次再说", "cancel", "dismiss", "no thanks", "x", "✖", "╳")
+"""Beyond keywords.DISMISS (同意 / 我知道了 / 关闭 / ×…): what else closes a dialog that only blocks the page."""
+DISMISS_LABEL_MAX = 16
+TRACKING_LABEL_MAX = 12
+"""A control leading to where complaints are followed up is named in a few words (我的反馈, 办理进度查询)."""
+
+
+def dismiss_control(screen: Screen) -> UiNode | None:
+    """The control that closes a blocking dialog: 关闭 / 我知道了 / 同意 / ×… on the dialog itself."""
+    words = tuple(w.lower() for w in keywords.DISMISS + DISMISS_MORE)
+    for node in screen.nodes:
+        if not node.clickable or node.covered or forbidden(node, screen):
+            continue
+        if any(len(n.strip()) <= DISMISS_LABEL_MAX and n.strip().lower().startswith(words) for n in names(node)):
+            return node
+    return None
+
+
+def tracking_control(node: UiNode) -> bool:
+    label = name(node).strip()
+    return len(label) <= TRACKING_LABEL_MAX and bool(keywords.matches(label, keywords.COMPLAINT_TRACKING))
+
+
+@runtime_checkable
+class Dismisses(Protocol):
+    """A device that can close what a dialog shows without a control (Escape on the web)."""
+
+    def dismiss(self) -> None: ...
 
 
 @runtime_checkable
@@ -165,6 +247,17 @@ class Explorer:
         self._unlabeled: Counter[str] = Counter()
         self._current: Screen | None = None
         self._entry_key = ""
+        self._routes: dict[str, list[UiNode]] = {}
+        """How each place was first reached from the start screen: the controls tapped, in order."""
+        self._arriving: list[UiNode] | None = None
+        self._tracking: dict[ControlKey, tuple[str, UiNode]] = {}
+        """Controls leading to where complaints are followed up, with the place showing them."""
+        self._dismissing = False
+        self._stays: set[str] = set()
+        """Places whose dialog would not close: not tried again on every visit."""
+        self._home: Screen | None = None
+        self.submitted = False
+        """The canary complaint was submitted: the tracking place is worth a second look after the dwell."""
         self._deadline = 0.0
         self._branch_deadline = math.inf
         self._branch_actions = math.inf
@@ -179,7 +272,13 @@ class Explorer:
         The walk's graph knows screens by signature (place and controls); evidence needs content
         too: a tracking page listing the canary complaint has the same controls as the empty one.
         """
-        screen = self._look()
+        screen = self._recorded(self._look())
+        if screen.blocked and not self._dismissing:
+            screen = self._dismiss(screen)
+        self._current = screen
+        return screen
+
+    def _recorded(self, screen: Screen) -> Screen:
         if screen.outside:
             screen = self._leave(screen)
         signature = screen.signature()
@@ -201,11 +300,47 @@ class Explorer:
                 ref = None
             self.walk.screens.append(ScreenVisit(t=self.clock(), signature=signature, screen=screen.to_dict(),
                                                  screenshot=ref))
-            where = place(screen)
-            for node in screen.actionable():
-                if tappable(node):
-                    self._controls.setdefault(self._key(where, node), (priority(node), node.label))
-        self._current = screen
+        where = place(screen)
+        if self._arriving is not None:
+            self._routes.setdefault(where, self._arriving)
+        for node in screen.actionable():
+            if tappable(node, screen):
+                self._controls.setdefault(self._key(where, node), (priority(node), node.label))
+                if tracking_control(node):
+                    self._tracking.setdefault(self._key(where, node), (where, node))
+        return screen
+
+    def _dismiss(self, screen: Screen) -> Screen:
+        """Close a dialog that covers the page (its 关闭 / 我知道了 / 同意 / ×, else Escape) before the walk goes
+        on behind it. A dialog holding a form is content (a complaint form in a sheet): it is explored instead;
+        so is one that cannot be closed (its own controls are then the only ones tried)."""
+        if any(n.editable and not n.covered for n in screen.nodes) or place(screen) in self._stays:
+            return screen
+        self._dismissing = True
+        first = place(screen)
+        escaped = False
+        try:
+            for _ in range(3):  # a dialog may open another (同意 → 我知道了)
+                control = dismiss_control(screen)
+                if control is not None:
+                    self.device.tap(control)
+                elif isinstance(self.device, Dismisses) and not escaped:
+                    self.device.dismiss()
+                    escaped = True
+                else:
+                    break
+                self._settle()
+                after = self._recorded(self._look())
+                self._record("dismiss", control, screen, after)
+                if place(after) == place(screen) and control is not None:
+                    break  # the control did not close it: leave the dialog to the walk
+                screen = after
+                if not screen.blocked:
+                    break
+        finally:
+            self._dismissing = False
+        if screen.blocked:
+            self._stays.add(first)
         return screen
 
     def _look(self) -> Screen:
@@ -259,6 +394,14 @@ class Explorer:
     def act(self, node: UiNode, before: Screen) -> Screen:
         self._actions += 1
         self._stale += 1
+        route = self._routes.get(place(before))
+        self._arriving = [*route, node] if route is not None else None
+        try:
+            return self._act(node, before)
+        finally:
+            self._arriving = None
+
+    def _act(self, node: UiNode, before: Screen) -> Screen:
         if node.role == "file":
             self.device.choose_file(node, self.canary_photo)
             kind = "file"
@@ -293,6 +436,7 @@ class Explorer:
             self.walk.problems.append(f"complaint form at {form.key} lost its submit control")
             return filled
         self.device.tap(submit)
+        self.submitted = True
         self._settle()
         after = self.observe()
         self._record("submit", submit, filled, after)
@@ -379,8 +523,9 @@ class Explorer:
         """What to try on `screen`, best first. Tabs only from the start screen: from anywhere else they lead
         to the same places."""
         where = place(screen)
-        found = [n for n in screen.actionable() if tappable(n) and (depth == 1 or not n.in_tabbar)
-                 and self._key(where, n) not in self._tried]
+        # A tab is tried once wherever it is (its key is the tab bar's): one first reachable deeper — under a
+        # dialog on the start screen, or a list's own tabs (待处理 / 已回复) — is tried there.
+        found = [n for n in screen.actionable() if tappable(n, screen) and self._key(where, n) not in self._tried]
         return sorted(found, key=priority)
 
     def _worth_trying(self, where: str, node: UiNode) -> bool:
@@ -434,7 +579,8 @@ class Explorer:
             after = self._try(candidate, self._current or home)
             if after is None or place(after) == where:
                 continue
-            inside = min((priority(n) for n in after.actionable() if tappable(n) and not n.in_tabbar), default=OTHER)
+            inside = min((priority(n) for n in after.actionable() if tappable(n, after) and not n.in_tabbar),
+                         default=OTHER)
             branches.append(Branch((min(inside, rank(candidate)), rank(candidate)), candidate))
         if not self._stop_reason():
             self._finished.add(where)
@@ -478,6 +624,8 @@ class Explorer:
             self._entry_key = self.observe().key
             self.run_steps(steps)
             home = self.observe()
+            self._routes[place(home)] = []
+            self._home = home
             self.deepen(home, self.survey(home))
             stopped = self._stop_reason() or "done"
         except WalkOver as e:
@@ -488,6 +636,44 @@ class Explorer:
             stopped = "hung" if isinstance(e, AppHung) else "error"
         self.walk.coverage = self.coverage(stopped)
         return self.walk
+
+    def revisit(self) -> None:
+        """Back once more, after the dwell, to where complaints are followed up (the list or query the walk
+        found, by the way it first got there), so a reply that came seconds after the submission, and the
+        rating control that comes with it, are seen. Only after the canary complaint was submitted."""
+        stopped = self.walk.coverage.stopped if self.walk.coverage else ""
+        if not self.submitted or self._home is None or stopped in ("hung", "outside"):
+            return
+        known = [t for t in self._tracking.values() if t[0] in self._routes]
+        if not known:
+            self.walk.notes.append("提交测试诉求后：未找到可再次进入的跟踪页面（我的反馈、办理进度…）")
+            return
+        where, control = min(known, key=lambda t: len(self._routes[t[0]]))
+        try:
+            if not self.go_home(self._home):
+                self.walk.problems.append("revisit: could not bring back the start screen")
+                return
+            for node in [*self._routes[where], control]:
+                if not self._revisit_tap(node):
+                    return
+            here = self._current
+            item = next((n for n in here.nodes if here and self.canary_text and n.clickable and not n.covered
+                         and self.canary_text in n.label and not forbidden(n, here)), None) if here else None
+            if item is not None:  # the complaint's own line in the list opens its reply and rating
+                self._revisit_tap(item)
+        except (UiError, WalkOver) as e:
+            self.walk.problems.append(f"revisit of the tracking page stopped: {e}")
+
+    def _revisit_tap(self, node: UiNode) -> bool:
+        here = self._current or self.observe()
+        found = next((n for n in here.nodes if (n.role, n.label) == (node.role, node.label) and not n.covered), None)
+        if found is None:
+            self.walk.problems.append(f"revisit: no control {node.label!r} on {here.key}")
+            return False
+        self.device.tap(found)
+        self._settle()
+        self._record("tap", found, here, self.observe())
+        return True
 
     def coverage(self, stopped: str) -> Coverage:
         def counts(keys: list[ControlKey]) -> tuple[int, int]:

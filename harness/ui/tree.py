@@ -23,6 +23,8 @@ class UiNode:
     clickable: bool = False
     editable: bool = False
     in_tabbar: bool = False
+    covered: bool = False
+    """Under a blocking dialog or overlay: a finger on it would reach the dialog instead."""
     bounds: tuple[int, int, int, int] = (0, 0, 0, 0)
 
     @property
@@ -53,6 +55,11 @@ class Screen:
         """Same screen = same place and same controls (texts that tick, like clocks, are left out)."""
         controls = "|".join(f"{n.role}:{n.label}" for n in self.nodes)
         return hashlib.sha1(f"{self.key}#{controls}".encode()).hexdigest()[:12]
+
+    @property
+    def blocked(self) -> bool:
+        """A dialog or overlay covers the page: only its own controls can be reached."""
+        return any(n.covered for n in self.nodes)
 
     def actionable(self) -> list[UiNode]:
         return [n for n in self.nodes if n.clickable or n.editable or n.role == "file"]

@@ -51,10 +51,11 @@ class FakeDevice:
             return Screen(key="/", title=page, nodes=(UiNode("x", "link", "新闻", clickable=True),),
                           outside=OUTSIDE[page])
         editable = ("textarea", "input")
-        nodes = tuple(
+        nodes = tuple(  # 'text|hint': an icon with an accessible name
             UiNode(ref=f"{page}:{i}", role=role,  # type: ignore[arg-type]
-                   text=self.values.get(text, "") if role in editable else "" if role == "file" else text,
-                   hint=text if role in ("file", *editable) else "",
+                   text=self.values.get(text, "") if role in editable else "" if role == "file" else
+                   text.split("|")[0],
+                   hint=text if role in ("file", *editable) else text.partition("|")[2],
                    clickable=role in ("tab", "button", "link", "select"), editable=role in editable,
                    in_tabbar=role == "tab")
             for i, (role, text, _) in enumerate(self.app[page]))
@@ -311,3 +312,155 @@ def test_unlabeled_controls_are_ranked_last_and_a_check_in_button_behind_a_flood
     assert coverage.unlabeled_seen >= 26 and coverage.unlabeled_tried <= 3  # a few per screen, after the rest
     assert coverage.controls_tried < coverage.controls_seen and coverage.screens >= 4
     assert len(device.files) <= 3
+
+
+# ── ways into a complaint place are not submissions; pay / delete / confirm never are ────────────
+ENTRIES: dict[str, Page] = {
+    "home": [("tab", "首页", "home"), ("tab", "我的", "mine"), ("link", "去提交诉求", "form"),
+             ("button", "我要说（提交诉求）", "form2"), ("link", "去支付", "paid"), ("button", "Pay now", "paid"),
+             ("button", "Confirm payment", "paid"), ("button", "Delete account", "gone"),
+             ("link", "Submit feedback", "form3"), ("button", "🗑|删除", "gone")],
+    "form": [("textarea", "诉求内容", None), ("button", "提交诉求", "sent"), ("link", "去提交留言", "sent")],
+    "form2": [("textarea", "诉求内容", None), ("button", "我要提交", "sent")],
+    "form3": [("textarea", "Message", None), ("button", "Submit", "sent")],
+    "mine": [], "paid": [], "gone": [], "sent": [],
+}
+
+
+def test_complaint_entries_phrased_with_submit_are_walked_but_nothing_is_submitted_paid_or_deleted(
+        tmp_path: Path) -> None:
+    device = FakeDevice(ENTRIES)
+    explorer = walk(tmp_path, device)
+    assert {"去提交诉求", "我要说（提交诉求）", "Submit feedback"} <= set(device.taps)  # ways in, outside any form
+    assert {"/#/form", "/#/form2", "/#/form3"} <= {v.as_screen().key for v in explorer.walk.screens}
+    never = {"提交诉求", "我要提交", "Submit", "去支付", "Pay now", "Confirm payment", "Delete account", "🗑",
+             "去提交留言"}  # the last inside a form: there it files, whatever its phrasing
+    assert not never & set(device.taps)
+
+
+# ── icon-only controls are ranked by their accessible name ───────────────────────────────────
+ICONS: dict[str, Page] = {
+    "home": [("tab", "首页", "home"), *[("button", "›", None)] * 6, ("button", "💬|意见反馈", "feedback")],
+    "feedback": [("button", "我的反馈", "list")], "list": [],
+}
+
+
+def test_an_icon_named_as_a_complaint_entry_is_tried_before_unnamed_icons(tmp_path: Path) -> None:
+    device = FakeDevice(ICONS)
+    explorer = walk(tmp_path, device, max_actions=6)
+    assert "💬" in device.taps and device.taps.index("💬") <= 1  # right after the tab, before any ›
+    assert "/#/feedback" in {v.as_screen().key for v in explorer.walk.screens}
+    assert priority(UiNode("1", "button", "✎", "意见反馈", clickable=True)) < \
+        priority(UiNode("2", "button", "›", clickable=True))
+
+
+# ── the tracking place is looked at again after the dwell ─────────────────────────────────────
+TRACKED: dict[str, Page] = {
+    "home": [("tab", "首页", "home"), ("tab", "互动", "interact"), ("tab", "办事", "services")],
+    "interact": [("button", "我要留言", "form"), ("button", "我的留言", "list")],
+    "form": [("textarea", "留言内容", None), ("button", "提交", "done")],
+    "services": [*[("button", f"事项{i}", f"item{i}") for i in range(4)]],
+    "list": [], "done": [], **{f"item{i}": [] for i in range(4)},
+}
+
+
+class RepliesLater(FakeDevice):
+    """The complaint list shows the canary pending; once `replied` (after the dwell) its reply and rating."""
+
+    def __init__(self) -> None:
+        super().__init__(TRACKED)
+        self.sent = ""
+        self.replied = False
+
+    def type_text(self, node: UiNode, text: str) -> None:
+        super().type_text(node, text)
+        self.sent = text
+
+    def screen(self) -> Screen:
+        screen = super().screen()
+        if self.history[-1] != "list" or not self.sent:
+            return screen
+        if self.replied:
+            return Screen(screen.key, screen.title, (*screen.nodes, UiNode("r", "button", "去评价", clickable=True)),
+                          (self.sent, "已回复", "回复内容：已转交相关部门"))
+        return Screen(screen.key, screen.title, screen.nodes, (self.sent, "处理中"))
+
+
+def test_after_the_dwell_the_complaint_list_is_revisited_and_a_late_reply_with_its_rating_is_seen(
+        tmp_path: Path) -> None:
+    device = RepliesLater()
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    explorer.run()
+    assert explorer.submitted
+    device.replied = True  # the reply came during the dwell
+    explorer.revisit()
+    last = explorer.walk.screens[-1].as_screen()
+    assert last.key == "/#/list" and "已回复" in last.texts and "去评价" in {n.label for n in last.nodes}
+    submit_t = next(a.t for a in explorer.walk.actions if a.kind == "submit")
+    assert [a for a in explorer.walk.actions if a.kind == "tap" and a.label == "我的留言" and a.t >= submit_t]
+    assert "去评价" not in device.taps  # seen, not used
+
+
+def test_without_a_submitted_complaint_nothing_is_revisited(tmp_path: Path) -> None:
+    device = RepliesLater()
+    explorer = walk(tmp_path, device)
+    taps = len(device.taps)
+    explorer.revisit()
+    assert len(device.taps) == taps
+
+
+# ── a dialog covering the page is closed before the walk goes on behind it ───────────────────
+class Dialog(FakeDevice):
+    """A dialog over the start page (on every load): its controls alone can be reached; the page's are covered.
+    `closes` says what ends it: a control of the dialog (by label) or Escape."""
+
+    def __init__(self, dialog: Page, closes: str) -> None:
+        super().__init__(APP)
+        self.dialog, self.closes, self.open = dialog, closes, True
+        self.escapes = 0
+
+    def screen(self) -> Screen:
+        screen = super().screen()
+        if not (self.open and self.history[-1] == "home"):
+            return screen
+        covered = tuple(UiNode(n.ref, n.role, n.text, n.hint, n.clickable, n.editable, n.in_tabbar, covered=True)
+                        for n in screen.nodes)
+        dialog = tuple(UiNode(f"dialog:{i}", role, text, clickable=True)  # type: ignore[arg-type]
+                       for i, (role, text, _) in enumerate(self.dialog))
+        return Screen(screen.key, screen.title, (*covered, *dialog), ("请先阅读以下提示",))
+
+    def tap(self, node: UiNode) -> None:
+        if node.ref.startswith("dialog:"):
+            self.taps.append(node.label)
+            self.open = self.open and node.label != self.closes
+            return
+        if self.open and self.history[-1] == "home":
+            self.taps.append(f"covered:{node.label}")  # a finger lands on the dialog
+            return
+        super().tap(node)
+
+    def dismiss(self) -> None:
+        self.escapes += 1
+        self.open = self.open and self.closes != "Escape"
+
+    def home(self) -> None:
+        super().home()
+        self.open = True
+
+
+@pytest.mark.parametrize(("dialog", "closes"), [
+    ([("button", "我知道了", None)], "我知道了"),
+    ([("button", "不同意", None), ("button", "同意并继续", None)], "同意并继续"),
+    ([("button", "×", None), ("button", "查看详情", None)], "×"),
+    ([("button", "查看详情", None)], "Escape"),
+    ([("button", "立即签到打卡", None)], "立即签到打卡"),  # no way out but its own action: tried, then behind it
+])
+def test_a_blocking_dialog_is_closed_and_the_page_behind_it_is_walked(
+        tmp_path: Path, dialog: Page, closes: str) -> None:
+    device = Dialog(dialog, closes)
+    explorer = walk(tmp_path, device)
+    assert not [t for t in device.taps if t.startswith("covered:")]  # nothing tapped through the dialog
+    keys = {v.as_screen().key for v in explorer.walk.screens}
+    assert {"/#/services", "/#/interact", "/#/mine", "/#/form"} <= keys
+    assert "不同意" not in device.taps
