@@ -27,6 +27,11 @@ pytestmark = pytest.mark.e2e
 HOST, FOREIGN = "app.demo.test", "foreign.example.test"
 
 
+MASK = ('<div id="mask" role="dialog" aria-modal="true" style="position:fixed;inset:0;background:rgba(0,0,0,.5);'
+        'z-index:9"><div style="margin:40vh auto;width:60%;background:#fff">请先阅读提示 {}</div></div>{}')
+"""A dialog over the whole page; {} its controls and any script."""
+
+
 def page(title: str, body: str) -> bytes:
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
             f"<body><h1>{title}</h1>{body}</body></html>").encode()
@@ -40,6 +45,19 @@ PAGES = {
                     "this.textContent='收起'\">展开</button>"),
     "/other": page("本站其他页", '<a href="/">返回首页</a>'),
     "/hang": page("会卡住的页面", '<button onclick="while (true) {}">考勤打卡</button>'),
+    # A dialog over the page on every load: closed by its 我知道了, or (no close control) only by Escape.
+    "/dialog": page("有弹窗的首页", '<a href="/guide">办事指南</a> <a href="/other">政策解读</a>' + MASK.format(
+        "<button onclick=\"document.getElementById('mask').remove()\">我知道了</button>", "")),
+    "/escape": page("按 Esc 关闭的弹窗", '<a href="/guide">办事指南</a>' + MASK.format(
+        "<button>查看详情</button>", "<script>addEventListener('keydown', (e) => { if (e.key === 'Escape') "
+                                    "document.getElementById('mask').remove(); });</script>")),
+    "/guide": page("办事指南", '<a href="/">返回首页</a>'),
+    # A complaint form in a same-origin iframe, answered inside the frame.
+    "/framed": page("互动", '<a href="/framed-form">我要留言</a>'),
+    "/framed-form": page("留言", '<iframe src="/inner" title="留言" style="width:100%;height:300px"></iframe>'),
+    "/inner": page("留言表单", '<textarea placeholder="留言内容"></textarea>'
+                             "<button onclick=\"document.body.innerHTML='<p>提交成功，受理编号：AB12345678</p>'\">"
+                             "提交留言</button>"),
 }
 
 
@@ -155,3 +173,41 @@ def test_a_page_that_stops_answering_ends_the_walk_in_seconds_and_the_session_is
     finally:
         device.finish()
         proxy.stop()
+
+
+@pytest.mark.parametrize("path", ["/dialog", "/escape"])
+def test_a_dialog_over_the_page_is_closed_and_the_page_behind_it_walked(
+        device: WebDevice, origin: int, tmp_path: Path, path: str) -> None:
+    proxy, _ = launched(device, tmp_path, origin, path)
+    explorer = explorer_for(device, tmp_path, budget_s=30, max_actions=10)
+    try:
+        first = device.screen()
+        walk = explorer.run()
+    finally:
+        device.finish()
+        proxy.stop()
+    covered = {n.label for n in first.nodes if n.covered}
+    assert "办事指南" in covered and first.blocked  # the snapshot sees the page under the dialog
+    assert not {n.label for n in first.nodes if not n.covered} & {"办事指南", "政策解读"}
+    assert "/guide" in {v.screen["key"] for v in walk.screens}
+    assert [a for a in walk.actions if a.kind == "dismiss"]
+    if path == "/escape":
+        assert "查看详情" not in {a.label for a in walk.actions if a.kind == "dismiss"}
+
+
+def test_a_complaint_form_in_a_same_origin_iframe_is_filled_and_submitted(
+        device: WebDevice, origin: int, tmp_path: Path) -> None:
+    proxy, _ = launched(device, tmp_path, origin, "/framed")
+    explore = Explore(budget_s=30, max_actions=10, settle_s=1)
+    explorer = Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens",
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    try:
+        walk = explorer.run()
+    finally:
+        device.finish()
+        proxy.stop()
+    assert ("type", "留言内容") in {(a.kind, a.label) for a in walk.actions}
+    submit = next(a for a in walk.actions if a.kind == "submit")
+    assert submit.label == "提交留言"
+    after = next(v for v in walk.screens if v.signature == submit.after)
+    assert any("受理编号：AB12345678" in t for t in after.screen["texts"])

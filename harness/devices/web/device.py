@@ -43,8 +43,23 @@ from harness.ui.tree import Screen, UiNode
 
 _JS = resources.files("harness")
 SNAPSHOT_SCRIPT = (_JS / "devices" / "web" / "dom_snapshot.js").read_text(encoding="utf-8")
-TAP_TARGET_SCRIPT = """
-const el = document.querySelector(arguments[0]);
+FIND_SCRIPT = """
+const fingertipFind = (ref) => {
+  // A ref is a chain: the frames (same-origin iframes) down to the control, each by its mark in its document.
+  const frames = [];
+  let doc = document, el = null;
+  const parts = String(ref).split('>');
+  for (let i = 0; i < parts.length; i++) {
+    if (!doc) return [null, frames];
+    el = doc.querySelector(`[data-fingertip-ref="${parts[i]}"]`);
+    if (!el) return [null, frames];
+    if (i < parts.length - 1) { frames.push(el); doc = el.contentDocument; }
+  }
+  return [el, frames];
+};
+"""
+TAP_TARGET_SCRIPT = FIND_SCRIPT + """
+const [el, frames] = fingertipFind(arguments[0]);
 if (!el) return null;
 if (el.tagName === 'SELECT') {
   // A finger on a select opens the browser's own picker; choose the next option as the picker would.
@@ -55,12 +70,26 @@ if (el.tagName === 'SELECT') {
 }
 el.scrollIntoView({block: 'center', inline: 'center'});
 const r = el.getBoundingClientRect();
-const x = r.left + r.width / 2, y = r.top + r.height / 2;
-const top = document.elementFromPoint(x, y);
+let x = r.left + r.width / 2, y = r.top + r.height / 2;
+const inner = [];  // the point in each frame's document, outermost frame first
+for (let k = frames.length - 1; k >= 0; k--) {
+  inner.unshift([x, y]);
+  const f = frames[k].getBoundingClientRect();
+  x += f.left + frames[k].clientLeft;
+  y += f.top + frames[k].clientTop;
+}
+let doc = document, px = x, py = y, reachable = true;
+for (let k = 0; k < frames.length && reachable; k++) {
+  reachable = doc.elementFromPoint(px, py) === frames[k];
+  doc = frames[k].contentDocument;
+  [px, py] = inner[k];
+}
+const top = reachable ? doc.elementFromPoint(px, py) : null;
 return [x, y, !!top && (top === el || el.contains(top))];
 """
-"""Where to tap a control (its centre, scrolled into view) and whether a finger would reach it there; a
-select gets its next option instead."""
+"""Where to tap a control (its centre, scrolled into view, in the top page's coordinates even inside a frame) and
+whether a finger would reach it there; a select gets its next option instead."""
+CLICK_SCRIPT = FIND_SCRIPT + "const [el] = fingertipFind(arguments[0]); if (el) el.click();"
 QUIET_MS = 300
 """A page whose DOM has not changed for this long, with nothing in flight, has settled."""
 PAGE_LOAD_S = 20
@@ -420,36 +449,44 @@ class WebDevice:
         outside = href if outside_of(href, set(self._setup.scenario.hosts)) else ""
         return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]), outside=outside)
 
-    def _element(self, node: UiNode) -> Any:
-        return self._driver.find_element(By.CSS_SELECTOR, f'[data-fingertip-ref="{node.ref}"]')
+    @contextlib.contextmanager
+    def _element(self, node: UiNode) -> Iterator[Any]:
+        """The control, inside the frames its ref names (entered for the command, left after it)."""
+        *frames, own = node.ref.split(">")
+        try:
+            for frame in frames:
+                self._driver.switch_to.frame(
+                    self._driver.find_element(By.CSS_SELECTOR, f'[data-fingertip-ref="{frame}"]'))
+            yield self._driver.find_element(By.CSS_SELECTOR, f'[data-fingertip-ref="{own}"]')
+        finally:
+            if frames:
+                self._driver.switch_to.default_content()
 
     def tap(self, node: UiNode) -> None:
         """A finger's tap: the control scrolled into view, then touch events at its centre (CDP, as a
         phone's touchscreen sends them). A control covered by another one gets a script click, which
         still runs the app's own handlers. WebDriver's click costs ~5× as much per tap through Appium."""
         with self._driving(f"tap {node.label!r}"):
-            where = self._driver.execute_script(TAP_TARGET_SCRIPT, f'[data-fingertip-ref="{node.ref}"]')
+            where = self._driver.execute_script(TAP_TARGET_SCRIPT, node.ref)
             if where is None:
                 raise UiError(self.id, f"control {node.label!r} is gone from the page")
             if where == "chosen":
                 return
             x, y, reachable = where
             if not reachable:
-                self._driver.execute_script(
-                    "document.querySelector(arguments[0]).click()", f'[data-fingertip-ref="{node.ref}"]')
+                self._driver.execute_script(CLICK_SCRIPT, node.ref)
                 return
             self._cdp("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
             self._cdp("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
     def type_text(self, node: UiNode, text: str) -> None:
-        with self._driving(f"type into {node.label!r}"):
-            element = self._element(node)
+        with self._driving(f"type into {node.label!r}"), self._element(node) as element:
             element.clear()
             element.send_keys(text)
 
     def choose_file(self, node: UiNode, path: Path) -> None:
-        with self._driving(f"choose a file for {node.label!r}"):
-            self._element(node).send_keys(str(path))
+        with self._driving(f"choose a file for {node.label!r}"), self._element(node) as element:
+            element.send_keys(str(path))
 
     def back(self) -> None:
         """Back, but never before the entry: there is only the browser's new-tab page, not the app. At the entry
@@ -460,6 +497,13 @@ class WebDevice:
                 self._driver.get(self._setup.scenario.entry)
             else:
                 self._driver.back()
+
+    def dismiss(self) -> None:
+        """Escape, as a keyboard gives it: what closes most web dialogs that show no close control."""
+        with self._driving("press Escape"):
+            for kind in ("keyDown", "keyUp"):
+                self._cdp("Input.dispatchKeyEvent", {"type": kind, "key": "Escape", "code": "Escape",
+                                                     "windowsVirtualKeyCode": 27})
 
     def home(self) -> None:
         assert self._setup is not None
