@@ -188,6 +188,7 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                 explorer.run(scenario.steps)
             with clock.phase("dwell"):
                 time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself
+                explorer.revisit()  # a reply to the canary complaint may have come meanwhile (Art. 18)
             device_s += walk.waited_s + scenario.explore.dwell_s
             observations.alive_at_end = device.alive()
             if observations.alive_at_end:
