@@ -4,6 +4,7 @@ after an interrupted sweep keeps what was finished. Runs in a network namespace 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -11,7 +12,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,11 +73,29 @@ def kill_browser_and_driver(sweep_pid: int) -> list[str]:
     return killed
 
 
+SCRATCH = Path(tempfile.gettempdir()) / f"ft-faults-{os.getpid()}"
+
+
+def scratch_for(out: Path) -> Path:
+    return SCRATCH / hashlib.sha1(str(out).encode()).hexdigest()[:8]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_scratch() -> Iterator[None]:
+    yield
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
 def start_sweep(root: Path, scenario_dir: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     fingertip = Path(sys.executable).with_name("fingertip")
     command = shlex.join([str(fingertip), "sweep", "--scenarios", str(scenario_dir), "--out", str(out), *extra])
     script = f"ip link set lo up && exec {command}"
+    # Its own temporary folder: the browser profiles it makes there name this sweep's browsers, not those of
+    # another sweep on the same machine. Short: Chromium's singleton socket under it must fit a socket path.
+    scratch = scratch_for(out)
+    scratch.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(["unshare", "--net", "bash", "-c", script], cwd=root, text=True,
+                            env={**os.environ, "TMPDIR": str(scratch)},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -125,9 +146,15 @@ def test_resume_after_a_killed_sweep_keeps_finished_cells(root: Path, tmp_path: 
     sweep_dir = first.parents[2]
     os.kill(sweep.pid, signal.SIGTERM)  # a CI timeout in the middle of the second cell
     sweep.communicate(timeout=120)
-    time.sleep(2)
-    left = [pid for pid in all_pids() if str(sweep_dir) in cmdline(pid) or "fingertip-web-phone" in cmdline(pid)]
-    assert left == [], [cmdline(pid) for pid in left]  # browsers, drivers, proxies: all stopped
+    ours = (str(sweep_dir), str(scratch_for(out)))  # proxies name the sweep; browsers their TMPDIR profile
+
+    def left() -> list[str]:
+        return [c for c in map(cmdline, all_pids()) if any(mark in c for mark in ours)]
+
+    deadline = time.monotonic() + 10
+    while left() and time.monotonic() < deadline:  # a process already signalled may take a moment to go
+        time.sleep(0.2)
+    assert left() == []  # browsers, drivers, proxies: all stopped
     assert (sweep_dir / "results.json").is_file()  # the report of what finished was written on the way out
     finished_before = first.read_text(encoding="utf-8")
     resumed = start_sweep(root, folder, out, "--resume", str(sweep_dir))
