@@ -62,8 +62,6 @@ def finished_cell(root: Path, checks: list[Check]) -> dict[str, dict[str, Any]] 
 WATCHDOG_MARGIN_S = 180.0
 """A cell's wall clock beyond its own budgets: servers and proxy, launch, settling past the last action, the IPv6
 probes, restoring the device. Every device command is bounded too: this catches what hangs anyway."""
-ABANDONED_WAIT_S = 30.0
-"""How long a cell past its watchdog gets to unwind once its device is closed under it."""
 
 
 def watchdog_s(scenario: Scenario, margin: float = WATCHDOG_MARGIN_S) -> float:
@@ -220,33 +218,39 @@ class SweepSession:
 
     def _watched(self, scenario: Scenario, spec: DeviceSpecBase, root: Path,
                  run: Callable[[], Observations]) -> Observations:
-        """`run` with a wall-clock watchdog: past it the device is closed under the run (its browser, driver
-        and Appium end, so what waits on them returns), the run is left to unwind, and CellTimeout names
-        where it hung. A run cut short this way keeps no observations a recheck could judge."""
+        """`run` with a wall-clock watchdog. The run stays on this (the main) thread, so Ctrl-C and SIGTERM land
+        in it and it unwinds as always (device restored, proxy stopped); the watchdog is a thread that, past the
+        limit, notes where the run hangs and closes the device under it (its browser, driver and Appium end, so
+        what waits on them returns). The run then ends as CellTimeout naming that place, and a run cut short
+        this way keeps no observations a recheck could judge."""
         limit = watchdog_s(scenario, self.watchdog_margin_s)
-        outcome: list[Observations | BaseException] = []
-        done = threading.Event()
+        running = threading.current_thread()
+        finished = threading.Event()
+        stuck: list[str] = []
 
-        def target() -> None:
-            try:
-                outcome.append(run())
-            except BaseException as e:  # handed to the session's own handling below
-                outcome.append(e)
-            finally:
-                done.set()
+        def watchdog() -> None:
+            if not finished.wait(limit):
+                stuck.append(where_stuck(running))
+                self._drop_device(spec)  # reopened by the next cell that needs it
 
-        worker = threading.Thread(target=target, name=f"cell {scenario.id}@{spec.id}", daemon=True)
-        worker.start()
-        if not done.wait(limit):
-            where = where_stuck(worker)
-            self._drop_device(spec)  # reopened by the next cell that needs it
-            if done.wait(ABANDONED_WAIT_S):
-                with contextlib.suppress(OSError):
-                    (root / "observations.json").replace(root / "observations-unfinished.json")
-            raise CellTimeout(limit, where)
-        result = outcome[0]
-        if isinstance(result, BaseException):
-            raise result
+        guard = threading.Thread(target=watchdog, name=f"watchdog {scenario.id}@{spec.id}", daemon=True)
+        guard.start()
+        try:
+            result = run()
+        except KeyboardInterrupt:
+            raise
+        except BaseException:
+            if not stuck:
+                raise
+            result = None
+        finally:
+            finished.set()
+            guard.join()
+        if stuck:
+            with contextlib.suppress(OSError):
+                (root / "observations.json").replace(root / "observations-unfinished.json")
+            raise CellTimeout(limit, stuck[0])
+        assert result is not None
         return result
 
     def _incompatible(self, scenario: Scenario, spec: DeviceSpecBase, checks: list[Check], cell_dir: str,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -294,3 +296,32 @@ def test_a_cell_past_its_watchdog_is_an_error_naming_where_it_hung_and_the_devic
     again = session._run_cell(scenario, spec)  # … and reopened for the next cell, which runs
     assert len(opened) == 2 and len(runs) == 2
     assert "error" not in {r["verdict"] for r in again.values()}
+
+
+def test_ctrl_c_during_a_watched_cell_lets_the_run_unwind_before_the_sweep_stops(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGINT / SIGTERM land in the main thread: the run itself must be there to unwind (its device restored,
+    its proxy stopped), not left in a thread of its own that the interpreter abandons at exit."""
+    (tmp_path / "app.apk").write_bytes(b"PK")
+    (tmp_path / "app.yaml").write_text("id: app\nname: 应用\nplatform: android\nentry: app.apk\n"
+                                       "hosts:\n  api.example.gov.cn: [127.0.0.1]\n"
+                                       "explore: {budget_s: 0.2, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
+                                       encoding="utf-8")
+    spec = AndroidDeviceSpec(id="old-phone", serial="X1")
+    farm = Farm(path=tmp_path / "farm.yaml", devices=(spec,))
+    monkeypatch.setattr(session_module, "open_device", lambda spec, work: ClosedUnderTheRun([], threading.Event()))
+    session = SweepSession(farm, tmp_path / "sweep", "s1", tmp_path / "leases")
+    unwound = threading.Event()
+
+    def interrupted_mid_run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # what Ctrl-C (and SIGTERM, routed the same way) does
+            threading.Event().wait(10)  # the walk, waiting on the device
+            return observations_for(spec)
+        finally:
+            unwound.set()  # the run's own cleanup: ExitStack, device.finish, proxy.stop
+
+    monkeypatch.setattr(session_module, "execute_run", interrupted_mid_run)
+    with pytest.raises(KeyboardInterrupt):
+        session._run_cell(load_scenario(tmp_path / "app.yaml"), spec)
+    assert unwound.is_set()
