@@ -146,8 +146,10 @@ def rank(node: UiNode) -> int:
     return priority(UiNode(node.ref, "button", node.text, node.hint, clickable=True))
 
 
-DISMISS_MORE = ("取消", "暂不需要", "下次再说", "cancel", "dismiss", "no thanks", "x", "✖", "╳")
+DISMISS_MORE = ("取消", "暂不需要", "下次再说", "cancel", "dismiss", "no thanks")
 """Beyond keywords.DISMISS (同意 / 我知道了 / 关闭 / ×…): what else closes a dialog that only blocks the page."""
+CLOSE_GLYPHS = ("x", "✖", "╳")
+"""Close glyphs matched whole: a label that merely begins with x (XX区政务) closes nothing."""
 DISMISS_LABEL_MAX = 16
 TRACKING_LABEL_MAX = 12
 """A control leading to where complaints are followed up is named in a few words (我的反馈, 办理进度查询)."""
@@ -159,7 +161,8 @@ def dismiss_control(screen: Screen) -> UiNode | None:
     for node in screen.nodes:
         if not node.clickable or node.covered or forbidden(node, screen):
             continue
-        if any(len(n.strip()) <= DISMISS_LABEL_MAX and n.strip().lower().startswith(words) for n in names(node)):
+        said = [n.strip().lower() for n in names(node)]
+        if any((len(n) <= DISMISS_LABEL_MAX and n.startswith(words)) or n in CLOSE_GLYPHS for n in said):
             return node
     return None
 
@@ -520,8 +523,8 @@ class Explorer:
             self._record("step", None, before, self.observe())
 
     def candidates(self, screen: Screen, depth: int) -> list[UiNode]:
-        """What to try on `screen`, best first. Tabs only from the start screen: from anywhere else they lead
-        to the same places."""
+        """What to try on `screen`, best first: tabs, purposeful controls, the rest, unlabeled ones last.
+        Controls a dialog covers are left until it is gone."""
         where = place(screen)
         # A tab is tried once wherever it is (its key is the tab bar's): one first reachable deeper — under a
         # dialog on the start screen, or a list's own tabs (待处理 / 已回复) — is tried there.
