@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_accuracy
 import bench_capture
+import bench_cluster
 import bench_evidence
 import bench_report
 import bench_sweep
@@ -37,7 +38,7 @@ def table(figures: list[dict[str, Any]], when: str) -> str:
 
 def main(names: list[str]) -> int:
     benches = {"evidence": bench_evidence, "report": bench_report, "capture": bench_capture, "sweep": bench_sweep,
-               "accuracy": bench_accuracy}
+               "accuracy": bench_accuracy, "cluster": bench_cluster}
     chosen = names or list(benches)
     out = ROOT / "benchmarks" / "results.json"
     figures: list[dict[str, Any]] = json.loads(out.read_text()) if out.exists() and names else []
