@@ -251,11 +251,16 @@ def test_install_failures_name_their_reason(
     device.__exit__()
 
 
-def test_another_signature_installed_is_uninstalled_and_installed_again(
-        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+@pytest.mark.parametrize(("installed_version", "refusal"), [
+    (1, "install_update_incompatible.txt"),  # another signature
+    (5, "install_version_downgrade.txt"),  # a newer version
+])
+def test_another_signature_or_a_newer_version_is_uninstalled_and_installed_again(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer], installed_version: int,
+        refusal: str) -> None:
     fake, apps, server = farm
-    apps.installed[PACKAGE] = 1
-    apps.install_outputs = [recorded("install_update_incompatible.txt")]
+    apps.installed[PACKAGE] = installed_version
+    apps.install_outputs = [recorded(refusal)]
     device = opened(server, tmp_path)
     device.launch(run_setup(tmp_path, apk))
     assert f"pm uninstall {PACKAGE}" in fake.commands
@@ -556,19 +561,6 @@ def test_am_start_without_a_status_is_a_failed_launch_and_a_timeout_a_slow_one(
     apps.am_output = recorded("am_start_timeout.txt")
     info = device.launch(run_setup(tmp_path, apk))
     assert info.launch_ms == 10342.0 and any("启动超时" in n for n in info.notes)
-    device.finish()
-    device.__exit__()
-
-
-def test_a_newer_version_installed_is_uninstalled_and_installed_again(
-        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
-    fake, apps, server = farm
-    apps.installed[PACKAGE] = 5
-    apps.install_outputs = [recorded("install_version_downgrade.txt")]
-    device = opened(server, tmp_path)
-    device.launch(run_setup(tmp_path, apk))
-    assert f"pm uninstall {PACKAGE}" in fake.commands
-    assert len([c for c in fake.commands if c.startswith("pm install")]) == 2
     device.finish()
     device.__exit__()
 

@@ -260,15 +260,20 @@ class ClosedUnderTheRun:
         return True
 
 
+def quick_android_app(folder: Path) -> tuple[AndroidDeviceSpec, Farm]:
+    """A short Android scenario (app.yaml beside a stand-in app.apk) and a farm of one phone."""
+    (folder / "app.apk").write_bytes(b"PK")
+    (folder / "app.yaml").write_text("id: app\nname: 应用\nplatform: android\nentry: app.apk\n"
+                                     "hosts:\n  api.example.gov.cn: [127.0.0.1]\n"
+                                     "explore: {budget_s: 0.2, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
+                                     encoding="utf-8")
+    spec = AndroidDeviceSpec(id="old-phone", serial="X1")
+    return spec, Farm(path=folder / "farm.yaml", devices=(spec,))
+
+
 def test_a_cell_past_its_watchdog_is_an_error_naming_where_it_hung_and_the_device_is_reopened(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "app.apk").write_bytes(b"PK")
-    (tmp_path / "app.yaml").write_text("id: app\nname: 应用\nplatform: android\nentry: app.apk\n"
-                                       "hosts:\n  api.example.gov.cn: [127.0.0.1]\n"
-                                       "explore: {budget_s: 0.2, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
-                                       encoding="utf-8")
-    spec = AndroidDeviceSpec(id="old-phone", serial="X1")
-    farm = Farm(path=tmp_path / "farm.yaml", devices=(spec,))
+    spec, farm = quick_android_app(tmp_path)
     opened: list[int] = []
     closed = threading.Event()
     monkeypatch.setattr(session_module, "open_device", lambda spec, work: ClosedUnderTheRun(opened, closed))
@@ -302,13 +307,7 @@ def test_ctrl_c_during_a_watched_cell_lets_the_run_unwind_before_the_sweep_stops
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SIGINT / SIGTERM land in the main thread: the run itself must be there to unwind (its device restored,
     its proxy stopped), not left in a thread of its own that the interpreter abandons at exit."""
-    (tmp_path / "app.apk").write_bytes(b"PK")
-    (tmp_path / "app.yaml").write_text("id: app\nname: 应用\nplatform: android\nentry: app.apk\n"
-                                       "hosts:\n  api.example.gov.cn: [127.0.0.1]\n"
-                                       "explore: {budget_s: 0.2, dwell_s: 0}\nipv6: {only_pass_s: 0}\n",
-                                       encoding="utf-8")
-    spec = AndroidDeviceSpec(id="old-phone", serial="X1")
-    farm = Farm(path=tmp_path / "farm.yaml", devices=(spec,))
+    spec, farm = quick_android_app(tmp_path)
     monkeypatch.setattr(session_module, "open_device", lambda spec, work: ClosedUnderTheRun([], threading.Event()))
     session = SweepSession(farm, tmp_path / "sweep", "s1", tmp_path / "leases")
     unwound = threading.Event()
