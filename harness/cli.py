@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -247,15 +248,17 @@ def cmd_probe(args: argparse.Namespace) -> int:
         console.print(f"[red]no device {args.device!r} in {args.farm}[/red] (fingertip devices lists them)")
         return EXIT_USAGE
     try:
-        results = probe(spec, Path(args.record))
+        results = probe(spec, Path(args.record), Path(args.app) if args.app else None)
     except FingertipError as e:
         console.print(f"[red]{e}[/red]")
         return EXIT_INFRA
     table = Table(title=f"{spec.id} → {args.record}")
-    for column in ("file", "parsed as", "problem"):
+    for column in ("file / step", "parsed as", "problem"):
         table.add_column(column)
     for r in results:
-        table.add_row(r.file, r.parsed, f"[red]{r.problem}[/red]" if r.problem else "")
+        # What a device or an app printed is shown as text, never read as markup.
+        problem = f"[red]{escape(r.problem)}[/red]" if r.problem else ""
+        table.add_row(escape(r.file or r.command), escape(r.parsed), problem)
     console.print(table)
     return EXIT_OK if not any(r.problem for r in results) else EXIT_ERRORS
 
@@ -431,6 +434,8 @@ def parser() -> argparse.ArgumentParser:
     probe.add_argument("device", help="a farm entry's id (an android phone or a harmony target)")
     probe.add_argument("--farm", default="device_farm.yaml")
     probe.add_argument("--record", required=True, metavar="DIR", help="folder for the outputs and PROVENANCE.md")
+    probe.add_argument("--app", metavar="PACKAGE", help="an .apk / .hap / .app to install and run once, briefly: "
+                                                        "every backend operation on this device")
     probe.set_defaults(func=cmd_probe)
     inspect = verbs.add_parser("inspect", help="static precheck of an APK / HAP / APP: what it declares and needs")
     inspect.add_argument("package", help="an .apk (or .hap / .app) file")

@@ -111,8 +111,9 @@ def _shell_for(spec: DeviceSpecBase) -> tuple[Callable[[str], str], str]:
                                       "entry (an AVD: boot it, then name it as an android entry by its serial)")
 
 
-def probe(spec: DeviceSpecBase, folder: Path) -> list[Probed]:
-    """Capture every output into `folder` and parse it; the device's own failures are recorded, not raised."""
+def probe(spec: DeviceSpecBase, folder: Path, app: Path | None = None) -> list[Probed]:
+    """Capture every output into `folder` and parse it; with `app`, then run every backend operation once on
+    it (probe_app). The device's own failures are recorded, not raised."""
     shell, where = _shell_for(spec)
     captures = _harmony_captures() if isinstance(spec, HarmonyDeviceSpec) else _android_captures()
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,7 +136,59 @@ def probe(spec: DeviceSpecBase, folder: Path) -> list[Probed]:
         except Exception as e:  # a parser that breaks on a real output is exactly what the probe is for
             results.append(Probed(file=capture.file, command=capture.command,
                                   problem=f"the parser failed: {type(e).__name__}: {e}"))
+    if app is not None:
+        results += probe_app(spec, app, folder / "app")
     _write_provenance(folder, spec, where, results)
+    return results
+
+
+def probe_app(spec: DeviceSpecBase, package: Path, folder: Path, budget_s: float = 20.0) -> list[Probed]:
+    """Every backend operation once, through the real backend: open the device, then one short run of `package`
+    (precheck, install, clean state, proxy route set and removed, canaries, Frida where enabled, launch, a
+    brief walk with UI dumps and screenshots, recording, logs and crash collection, restore). Each phase that
+    ran, and every problem, note and failure, becomes a line; the run's folder is kept under `folder/run`."""
+    import shutil
+
+    from harness.capture.ca import remove_ca
+    from harness.config.scenario import load_scenario
+    from harness.devices.registry import PLATFORM_OF_KIND, open_device
+    from harness.errors import FingertipError
+    from harness.run import execute_run
+
+    folder.mkdir(parents=True, exist_ok=True)
+    platform = PLATFORM_OF_KIND.get(spec.kind)
+    if platform not in ("android", "harmony"):
+        raise BackendUnavailable(spec.id, f"probe --app installs on Android phones and HarmonyOS targets, not on a "
+                                          f"{spec.kind!r} entry")
+    scenario_file = folder / "probe-scenario.yaml"
+    scenario_file.write_text(json.dumps({  # JSON is YAML: no quoting of the package's path to get wrong
+        "id": "probe", "name": "fingertip probe", "platform": platform, "entry": str(package.resolve()),
+        "hosts": {"probe.invalid": ["127.0.0.1"]}, "ipv6": {"only_pass_s": 0},
+        "explore": {"budget_s": budget_s, "max_actions": 5, "dwell_s": 0}}, ensure_ascii=False), encoding="utf-8")
+    scenario = load_scenario(scenario_file)
+    sweep_dir = folder / "run"
+    results: list[Probed] = []
+    try:
+        with open_device(spec, folder / "work") as device:
+            results.append(Probed(file="", command="open the device", parsed=json.dumps(device.describe(),
+                                                                                          ensure_ascii=False)))
+            observations = execute_run(scenario, device, sweep_dir, "probe")
+    except FingertipError as e:
+        results.append(Probed(file="", command="open the device and run the app once", problem=str(e)))
+        return results
+    finally:
+        remove_ca(sweep_dir)
+        shutil.rmtree(folder / "work", ignore_errors=True)
+    phases = observations.timing.phases
+    results += [Probed(file="", command=f"phase {name}", parsed=f"{seconds:.1f} s") for name, seconds in phases.items()]
+    results.append(Probed(file="", command="launch", parsed=f"{observations.launch_ms} ms; capture "
+                                                            f"{'on' if observations.capture else 'off'}"))
+    results.append(Probed(file="", command="UI", parsed=f"{len(observations.screens)} screens, "
+                                                        f"{len(observations.actions)} actions"))
+    results.append(Probed(file="", command="logs", parsed=f"{len(observations.crashes)} crashes, "
+                                                          f"{len(observations.hook_events)} hook events"))
+    results += [Probed(file="", command="note", parsed=note) for note in observations.notes]
+    results += [Probed(file="", command="problem", problem=problem) for problem in observations.problems]
     return results
 
 
@@ -150,7 +203,7 @@ def _write_provenance(folder: Path, spec: DeviceSpecBase, where: str, results: l
              f"Captured on a real device: farm entry `{spec.id}` ({where}), {when}. Each file is the device's",
              "output of the command below, unedited. Review them for personal data before sharing.", "",
              "| file | command | parsed as | problem |", "|---|---|---|---|"]
-    lines += [f"| {r.file} | `{r.command}` | {_cell(r.parsed)} | {_cell(r.problem)} |" for r in results]
+    lines += [f"| {r.file} | `{_cell(r.command)}` | {_cell(r.parsed)} | {_cell(r.problem)} |" for r in results]
     (folder / "PROVENANCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     parsed: list[dict[str, Any]] = [r.model_dump() for r in results]
     (folder / "parsed.json").write_text(json.dumps(parsed, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -382,3 +382,22 @@ def test_an_app_bundle_goes_to_an_old_hdc_as_its_haps(tmp_path: Path, hdc: FakeH
     assert installs[0][-1] == str(app)
     assert [Path(a).name for a in installs[1][4:]] == ["entry-default-signed.hap", "feature-default-signed.hap"]
     assert hdc.state["installed"][BUNDLE] == "entry-default-signed.hap feature-default-signed.hap"
+
+
+def test_probe_with_an_app_runs_every_backend_operation_once(tmp_path: Path, hdc: FakeHdc) -> None:
+    """`fingertip probe --app`: the real backend, once — open, install, route, launch, walk, logs, restore — each
+    phase a line, the run's folder kept, the sweep's capture CA gone afterwards."""
+    from harness.capture.ca import ca_folder
+    from harness.devices.probe import probe
+
+    hap = build_hap(HapSpec(), tmp_path)
+    results = probe(spec(), tmp_path / "fixtures", app=hap)
+    steps = {r.command: r for r in results}
+    assert "open the device and run the app once" not in steps, steps
+    assert {"phase launch", "phase explore", "phase restore"} <= set(steps)
+    assert steps["UI"].parsed.split()[0] != "0"  # screens were dumped
+    runs = list((tmp_path / "fixtures" / "app" / "run" / "runs").iterdir())
+    assert runs and (runs[0] / "observations.json").is_file()
+    assert not ca_folder(tmp_path / "fixtures" / "app" / "run").exists()
+    assert any(c.startswith("-t 127.0.0.1:5555 install") for c in hdc.commands())
+    assert "phase launch" in (tmp_path / "fixtures" / "PROVENANCE.md").read_text()
