@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks.registry import CHECKS
+from harness.reports.export import OFFLINE_CHROMIUM_ARGS
 from harness.reports.results import write_cell
 from harness.reports.sweep import write_reports
 
@@ -79,8 +80,7 @@ def index_interactive(index: Path, tries: int = 5) -> dict[str, Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
-                  "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"])
+            args=OFFLINE_CHROMIUM_ARGS)
         try:
             for _ in range(tries):
                 page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -28,6 +28,9 @@ from harness.reports.results import write_atomic
 from harness.reports.run_page import shown
 
 CHROMIUM = Path("/usr/bin/chromium")
+OFFLINE_CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
+                         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
+"""Chromium for reading our own report files: no name resolves and anything sent goes to a closed loopback port."""
 SHOTS_PER_FINDING = 3
 SHOT_BOX = (300, 600)
 """Screenshots are embedded scaled into this box (pixels): the report stays a few MB at most."""
@@ -184,8 +187,7 @@ def write_pdf(page_file: Path, pdf: Path, footer: str) -> Path:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True,
-                args=["--no-sandbox", "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
-                      "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"])
+                args=OFFLINE_CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
