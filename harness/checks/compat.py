@@ -2,9 +2,9 @@
 
 Per app × device: it launched and drew a first screen, it still answered at the end, it did not
 crash or freeze (ANR) on the way (device logs), no screen it showed was blank, and it never said the
-system is unsupported (请升级 / 版本过低 …). An app the device refused to install fails before any
-run (see SweepSession). The report's
-matrix across the farm's OS labels is built from these results.
+system or device is unsupported (请升级 / 版本过低 / 请在PC端访问 …). An app the device refused to install
+fails before any run (see SweepSession). The report's matrix across the farm's OS labels is built from these
+results.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.checks.base import Check, Evidence, Finding, register, screen_evidence
-from harness.evidence.keywords import UNSUPPORTED_SYSTEM, matches
+from harness.evidence.keywords import unsupported
 from harness.observe.model import Observations
 
 
@@ -24,7 +24,7 @@ def check(obs: Observations) -> Finding:
         return Finding(verdict="fail", details=details, summary=f"应用在 {os_name} 上未能显示任何界面。")
     blank = [v for v in obs.screens if not v.as_screen().texts and not v.as_screen().nodes]
     refusals = [(v, words) for v in obs.screens
-                if (words := matches(" ".join(v.as_screen().texts), UNSUPPORTED_SYSTEM))]
+                if (words := unsupported(" ".join(v.as_screen().texts)))]
     details["blank_screens"] = len(blank)
     details["unsupported"] = sorted({w for _, words in refusals for w in words})
     evidence = [screen_evidence(obs, v, "空白界面") for v in blank[:2]]

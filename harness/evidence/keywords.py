@@ -93,6 +93,15 @@ characters that begin so)."""
 UNSUPPORTED_SYSTEM = ("请升级", "版本过低", "不支持当前系统", "不支持该系统", "不支持您的系统", "暂不支持此设备",
                       "请使用最新版", "浏览器版本过低", "unsupported system", "not supported on this device")
 """Art. 16: what an app says when it refuses to run on a system."""
+UNSUPPORTED_PHRASE = re.compile(
+    r"(?:暂不|不)支持(?:在)?(?:移动设备|移动端|手机|此设备|该设备|当前设备|您的设备|本设备|移动浏览器|手机浏览器"
+    r"|此浏览器|该浏览器|当前浏览器|您的浏览器)(?:访问|打开|使用|登录)?"
+    r"|请(?:在|使用|用|到|切换到?)(?:PC|电脑|桌面)(?:端|版|浏览器)?(?:上|中)?(?:访问|打开|登录|浏览)"
+    r"|(?:please )?(?:use|open (?:it|this) on) a (?:desktop|PC|computer)(?: browser)? to (?:access|open|view)"
+    r"|not (?:available|supported) on (?:mobile|phones?|this (?:device|browser))",
+    re.I)
+"""Art. 16: the sentences of a refusal, however they name the device (请在PC端访问, 暂不支持移动设备…). A
+note sending one feature to a desktop (请使用电脑端办理) is not one: the verb must be to access or open."""
 
 DO_NOT_TAP = ("提交", "确认", "确定", "发送", "支付", "付款", "删除", "注销", "退出登录", "退出", "撤回")
 """The explorer never taps these: a test must not file, pay for or delete anything."""
@@ -100,6 +109,12 @@ DO_NOT_TAP = ("提交", "确认", "确定", "发送", "支付", "付款", "删�
 
 def matches(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if w.lower() in text.lower()]
+
+
+def unsupported(text: str) -> list[str]:
+    """The words or sentences with which a screen refuses this system or device (Art. 16)."""
+    found = matches(text, UNSUPPORTED_SYSTEM) + [m.group(0) for m in UNSUPPORTED_PHRASE.finditer(text)]
+    return list(dict.fromkeys(found))
 
 
 def is_trap(text: str) -> bool:

@@ -473,6 +473,19 @@ def test_compat_passes_a_normal_run_and_fails_refusals_and_blank_screens() -> No
     assert "无响应" in compat.check(gone).summary
 
 
+@pytest.mark.parametrize("refusal", ["请在PC端访问", "本系统暂不支持移动设备，请使用电脑浏览器登录",
+                                     "请使用电脑访问本站", "Please use a desktop browser to access this service"])
+def test_compat_fails_a_refusal_of_the_device_however_it_is_worded(refusal: str) -> None:
+    finding = compat.check(observations([screen("/", texts=(refusal,))]))
+    assert finding.verdict == "fail" and finding.details["unsupported"]
+
+
+def test_a_feature_sent_to_the_desktop_is_not_a_refusal() -> None:
+    ok = observations([screen("/", button("首页", "tab"), texts=("大额转账请使用电脑端办理", "手机号码支持登录"))])
+    ok.alive_at_end = True
+    assert compat.check(ok).verdict == "pass"
+
+
 def test_crashes_in_the_device_logs_fail_compat_and_monitoring() -> None:
     run = observations([screen("/", texts=("首页",))])
     run.alive_at_end = True  # restarted by the system: alive at the end, but it crashed on the way
