@@ -450,9 +450,40 @@ def test_photo_and_gcj02_track_upload_go_to_review() -> None:
     finding = uploads.check(with_canaries(observations([gate], [*track, photo])))
     assert finding.verdict == "review"
     assert finding.details == {"location_uploads": 3, "photo_uploads": 1, "track": True, "gated": True,
-                               "location_read_on_device": False}
+                               "location_read_on_device": False, "photo_demanded": False}
     assert any("GCJ-02" in e.note for e in finding.evidence)
     assert "构成轨迹" in finding.summary and "界面要求先上传" in finding.summary
+
+
+def photo_control(label: str) -> UiNode:
+    return UiNode(ref="f", role="file", text="", hint=label, clickable=True)
+
+
+@pytest.mark.parametrize(("label", "texts"), [
+    ("走访照片（必须与农户合影）", ()),
+    ("工作照片（必传）", ()),
+    ("* 现场照片", ()),
+    ("现场照片", ("上报问题需拍摄现场照片，并记录问题位置",)),
+])
+def test_a_form_demanding_a_work_photo_goes_to_review_though_never_submitted(label: str,
+                                                                              texts: tuple[str, ...]) -> None:
+    form = screen("/#/report", photo_control(label), button("描述", "input"), texts=texts)
+    finding = uploads.check(with_canaries(observations([form], [flow("/api/list", 2, "GET")])))
+    assert finding.verdict == "review" and finding.details["photo_demanded"] is True
+    assert "未见实际上传" in finding.summary and finding.evidence
+
+
+@pytest.mark.parametrize(("label", "texts"), [
+    ("现场照片（选填，可不上传）", ()),
+    ("身份证照片（必填）", ()),
+    ("上传头像", ()),
+    ("附件", ()),
+    ("营业执照", ("办理需上传营业执照照片",)),
+])
+def test_an_optional_or_document_photo_control_is_no_demand(label: str, texts: tuple[str, ...]) -> None:
+    form = screen("/#/apply", photo_control(label), button("姓名", "input"), texts=texts)
+    finding = uploads.check(with_canaries(observations([form], [flow("/api/list", 2, "GET")])))
+    assert finding.verdict == "pass" and finding.details["photo_demanded"] is False
 
 
 def test_another_picture_is_not_the_canary() -> None:
