@@ -20,7 +20,7 @@ ARTICLE_LABEL = {"5": "第五条", "14(2)": "第十四条(二)", "14(3)": "第�
 
 class Evidence(BaseModel):
     kind: str
-    """flow · screen · action · hook · video · refusal."""
+    """flow · screen · action · hook · video · refusal · crash · dns."""
     ref: str | None = None
     """A flow id, a screen signature, a hook event index."""
     path: str | None = None

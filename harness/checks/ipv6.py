@@ -1,14 +1,15 @@
-"""Art. 16 IPv6 ("16-ipv6"): every host the app contacted works over IPv6, with the same answers.
+"""Art. 16 IPv6 ("16-ipv6"): every host of the app works over IPv6, with the same answers.
 
 Per host: an AAAA record (the scenario's hosts map stands in for DNS) and the app's own GET
-requests answered over IPv6 exactly as over IPv4. Shares: of the app's requests and bytes, how
-much went to hosts that work IPv6-only. Thresholds: every host, and ≥ 70 % of requests, unless
-the scenario sets others.
+requests answered over IPv6 exactly as over IPv4. A host the scenario names that the run never
+reached (an upload host behind a form the harness does not submit) is still the app's: it fails
+without an AAAA record. Shares: of the app's requests and bytes, how much went to hosts that work
+IPv6-only. Thresholds: every host, and ≥ 70 % of requests, unless the scenario sets others.
 """
 
 from __future__ import annotations
 
-from harness.checks.base import Check, Finding, flow_evidence, register
+from harness.checks.base import Check, Evidence, Finding, flow_evidence, register
 from harness.observe.model import Observations
 
 
@@ -30,6 +31,10 @@ def check(obs: Observations) -> Finding:
     if not flows or not probes:
         return Finding(verdict="skip", summary="本次运行没有可探测的应用请求，无法评估 IPv6。",
                        details={"hosts": [p.model_dump() for p in probes.values()]})
+    reached = {h: p for h, p in probes.items() if p.contacted}
+    if not reached:
+        return Finding(verdict="skip", summary="本次运行没有可探测的应用请求，无法评估 IPv6。",
+                       details={"hosts": [p.model_dump() for p in probes.values()]})
     good = {h for h, p in probes.items() if p.v6_same}
     counted = [f for f in flows if f.host in probes]
     share = sum(f.host in good for f in counted) / len(counted)
@@ -37,14 +42,19 @@ def check(obs: Observations) -> Finding:
     byte_share = sum(f.request_size + f.response_size for f in counted if f.host in good) / total_bytes
     only = obs.ipv6_only
     no_aaaa = sorted(h for h, p in probes.items() if not p.aaaa)
-    broken = sorted({h for h, p in probes.items() if p.aaaa and not p.v6_same}
+    broken = sorted({h for h, p in reached.items() if p.aaaa and not p.v6_same}
                     | (set(only.failing_hosts if only else []) - set(no_aaaa)))
     settings = obs.ipv6_policy
     details = {"request_share": round(share, 3), "byte_share": round(byte_share, 3), "hosts_without_aaaa": no_aaaa,
-               "hosts_failing_over_ipv6": broken, "policy": settings,
+               "hosts_failing_over_ipv6": broken, "hosts_not_reached": sorted(set(probes) - set(reached)),
+               "policy": settings,
                "hosts": [p.model_dump() for p in probes.values()],
                "ipv6_only_pass": only.model_dump() if only else None}
-    evidence = [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：无 AAAA 记录") for h in no_aaaa]
+    unreached = sorted(h for h in no_aaaa if h not in reached)
+    evidence = [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：无 AAAA 记录")
+                for h in no_aaaa if h in reached]
+    evidence += [Evidence(kind="dns", note=f"{h}：无 AAAA 记录（场景列出的应用主机，本次运行未访问）")
+                 for h in unreached]
     evidence += [flow_evidence(obs, next(f for f in counted if f.host == h), f"{h}：IPv6 访问失败或结果不同")
                  for h in broken]
     shares = f"IPv6 可用的请求占 {share:.1%}，流量占 {byte_share:.1%}"
@@ -56,7 +66,8 @@ def check(obs: Observations) -> Finding:
         shares += f"；纯 IPv6 运行时出错的界面：{'、'.join(only.broken_screens[:5])}"
     problems = []
     if settings.get("every_host", True) and (no_aaaa or broken):
-        problems.append("不支持 IPv6 的主机：" + "、".join(no_aaaa + broken))
+        named = [h + ("（未访问）" if h in unreached else "") for h in no_aaaa] + broken
+        problems.append("不支持 IPv6 的主机：" + "、".join(named))
     if share < settings.get("min_request_share", 0.7):
         problems.append(f"低于 {settings.get('min_request_share', 0.7):.0%} 的要求")
     if problems:

@@ -39,6 +39,7 @@ class HostProbe:
     aaaa: bool
     a: bool
     paths: list[dict[str, object]] = field(default_factory=list)
+    contacted: bool = True
 
     @property
     def v6_same(self) -> bool:
@@ -46,7 +47,8 @@ class HostProbe:
         return self.aaaa and bool(self.paths) and all(p["same"] for p in self.paths)
 
     def to_dict(self) -> dict[str, object]:
-        return {"host": self.host, "aaaa": self.aaaa, "a": self.a, "v6_same": self.v6_same, "paths": self.paths}
+        return {"host": self.host, "aaaa": self.aaaa, "a": self.a, "v6_same": self.v6_same, "paths": self.paths,
+                "contacted": self.contacted}
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -142,4 +144,11 @@ def probe(flows: list[FlowRecord], addresses: AddressMap, ca: Path | None = None
                                  "v6": answers["v6"].status, "v6_error": answers["v6"].error, "same": same,
                                  "same_body": answers["v6"].digest == answers["v4"].digest})
         results.append(result)
+    # The scenario names every host of the app: one the walk never reached (an upload host behind a form the
+    # harness does not submit) still needs its AAAA record. Nothing is sent to it.
+    contacted = {r.host for r in results}
+    for host in sorted(set(addresses) - contacted):
+        entries = addresses[host]
+        aaaa = has_aaaa(host, resolver) if resolver else any(":" in a for a, _ in entries)
+        results.append(HostProbe(host, aaaa=aaaa, a=any(":" not in a for a, _ in entries), contacted=False))
     return results

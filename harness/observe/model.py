@@ -123,13 +123,15 @@ class PathProbe(BaseModel):
 
 
 class Ipv6HostResult(BaseModel):
-    """Per host the app contacted: AAAA present, and its GETs answered alike over IPv4 and IPv6."""
+    """Per host of the app: AAAA present, and its GETs answered alike over IPv4 and IPv6 (hosts it contacted)."""
 
     host: str
     aaaa: bool
     a: bool
     v6_same: bool
     paths: list[PathProbe] = Field(default_factory=list)
+    contacted: bool = True
+    """False: a host the scenario names that the run never reached; only its AAAA record was looked up."""
 
 
 class FailedRequest(BaseModel):

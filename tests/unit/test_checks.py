@@ -580,6 +580,23 @@ def test_ipv6_hosts_and_shares(hosts: list[dict], policy: dict, verdict: str, wo
     assert words in finding.summary
 
 
+def unreached(host: str, aaaa: bool) -> dict:
+    return {"host": host, "aaaa": aaaa, "a": True, "v6_same": False, "paths": [], "contacted": False}
+
+
+def test_a_host_of_the_app_never_reached_fails_without_aaaa_and_is_not_broken_with_it() -> None:
+    obs = observations([screen("/")], [flow("/a", 1, "GET")])
+    obs.ipv6_hosts = [probed("app.demo.test", True, True), unreached("img.demo.test", False)]
+    finding = ipv6.check(obs)
+    assert finding.verdict == "fail" and "img.demo.test（未访问）" in finding.summary
+    assert finding.details["hosts_not_reached"] == ["img.demo.test"]
+    assert any(e.kind == "dns" and "img.demo.test" in e.note for e in finding.evidence)
+    obs.ipv6_hosts = [probed("app.demo.test", True, True), unreached("img.demo.test", True)]
+    assert ipv6.check(obs).verdict == "pass"
+    obs.ipv6_hosts = [unreached("img.demo.test", False)]
+    assert ipv6.check(obs).verdict == "skip"  # nothing the app sent was probed: no share to judge
+
+
 def test_ipv6_only_pass_failures_name_the_broken_screen() -> None:
     obs = observations([screen("/")], [flow("/a", 1, "GET")])
     obs.ipv6_hosts = [probed("app.demo.test", True, True)]
@@ -612,6 +629,10 @@ def test_probe_repeats_gets_only_and_heads_post_only_hosts(root: Path) -> None:
     app, img = results["app.ganbutong.demo.test"], results["img.ganbutong.demo.test"]
     assert app.v6_same and app.paths[0]["v4"] == app.paths[0]["v6"] == 200
     assert not img.aaaa and img.paths[0]["method"] == "HEAD" and img.paths[0]["v6_error"] == "no address"
+    with SampleServer(scenario.serve) as sample:  # the upload host never reached: its AAAA looked up, nothing sent
+        only_app = {p.host: p for p in probe(flows[:1], address_map(scenario, sample))}
+    img = only_app["img.ganbutong.demo.test"]
+    assert not img.contacted and not img.aaaa and not img.paths and only_app["app.ganbutong.demo.test"].contacted
 
 
 def test_aaaa_from_a_name_server(tmp_path: Path) -> None:
