@@ -135,10 +135,12 @@ def tappable(node: UiNode, screen: Screen | None = None) -> bool:
 
 
 def place(screen: Screen) -> str:
-    """Where the walk is, for deciding what to try: a screen's signature without what its fields hold (a
-    field's label is its text: typing or picking a value makes a new signature, still the same form)."""
+    """Where the walk is, for deciding what to try: the screen's title and controls, without what its fields
+    hold (a field's label is its text: typing or picking a value makes a new signature, still the same form)
+    and without its address: the same page under two addresses (/ and /index.html, an activity started twice)
+    is one place, its controls tried once."""
     controls = "|".join(f"{n.role}:{n.hint if n.editable else n.label}" for n in screen.nodes)
-    return hashlib.sha1(f"{screen.key}#{controls}".encode()).hexdigest()[:12]
+    return hashlib.sha1(f"{screen.title}#{controls}".encode()).hexdigest()[:12]
 
 
 def rank(node: UiNode) -> int:

@@ -464,3 +464,27 @@ def test_a_blocking_dialog_is_closed_and_the_page_behind_it_is_walked(
     keys = {v.as_screen().key for v in explorer.walk.screens}
     assert {"/#/services", "/#/interact", "/#/mine", "/#/form"} <= keys
     assert "不同意" not in device.taps
+
+
+class SamePageTwice(FakeDevice):
+    """A multi-page site whose start page is also served as /index.html (the header links of its pages go
+    there): one page under two addresses."""
+
+    def screen(self) -> Screen:
+        screen = super().screen()
+        page = self.history[-1]
+        return Screen(key="/index.html" if page == "index" else screen.key,
+                      title="首页" if page in ("home", "index") else screen.title, nodes=screen.nodes)
+
+
+def test_one_page_under_two_addresses_is_walked_once(tmp_path: Path) -> None:
+    links: Page = [("link", "积分榜", "rank"), ("link", "帮扶走访", "visit"), ("link", "在线学习", "study")]
+    app: dict[str, Page] = {
+        "home": links, "index": links,
+        "visit": [("link", "‹ 帮扶走访", "index"), ("button", "开始走访", None)],
+        "rank": [("link", "‹ 积分榜", "index")], "study": [("link", "‹ 在线学习", "index")],
+    }
+    device = SamePageTwice(app)
+    walk(tmp_path, device)
+    assert "开始走访" in device.taps
+    assert all(device.taps.count(label) <= 2 for label in ("积分榜", "帮扶走访", "在线学习")), device.taps
