@@ -59,6 +59,31 @@
     }).observe({ type: "longtask", buffered: true });
   } catch (e) { /* no long-task timing in this engine */ }
 
+  // Native dialogs (alert / confirm / prompt) block the page and are not in its DOM. Each is answered at once and
+  // its message kept until the next snapshot, which shows it as text (a person reads it: 提交成功，受理编号…).
+  // confirm answers "cancel" — it guards what the walk must not do (确认上报？ 确认删除？) — except while the
+  // harness files its one complaint (arm). Defined non-writable: a page cannot swap them for its own.
+  const messages = [];
+  let armed = false;
+  const said = (kind, message) => {
+    const text = String(message === undefined ? "" : message).slice(0, 500);
+    report("dialog", { type: kind, message: text });
+    if (messages.length < 20) messages.push(text);
+  };
+  const dialogs = Object.freeze({
+    take: () => messages.splice(0, messages.length),
+    arm: (on) => { armed = on === true; },
+  });
+  Object.defineProperty(window, "__fingertipDialogs", { value: dialogs, writable: false, configurable: false });
+  const answers = {
+    alert: (message) => { said("alert", message); },
+    confirm: (message) => { said("confirm", message); const ok = armed; armed = false; return ok; },
+    prompt: (message) => { said("prompt", message); return null; },
+  };
+  for (const [kind, answer] of Object.entries(answers)) {
+    Object.defineProperty(window, kind, { value: answer, writable: false, configurable: false });
+  }
+
   const geo = navigator.geolocation;
   if (geo) {
     for (const method of ["getCurrentPosition", "watchPosition"]) {

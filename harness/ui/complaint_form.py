@@ -26,6 +26,23 @@ def submit_control(screen: Screen) -> UiNode | None:
                  and any(n.label.strip().lower().startswith(w.lower()) for w in SUBMIT_WORDS)), None)
 
 
+CONFIRM_LABELS = ("确定", "确认", "确认提交", "确定提交", "提交", "是", "是的", "好的", "确 定", "ok", "yes", "confirm",
+                  "submit")
+QUESTION = re.compile(r"[？?]|是否|确认|确定要|confirm", re.I)
+
+
+def confirm_control(screen: Screen) -> UiNode | None:
+    """The OK of a dialog asking to confirm the submission just made (确认提交？ 确定 / 取消), drawn by the app
+    (an Android AlertDialog, a web modal): a dialog covering the page, or a screen of a question and a few
+    buttons, with a control named exactly 确定 / 确认 / OK. None when there is no such question."""
+    buttons = [n for n in screen.nodes if n.clickable and not n.covered]
+    ok = next((n for n in buttons if n.label.strip().lower() in CONFIRM_LABELS), None)
+    if ok is None or any(n.editable and not n.covered for n in screen.nodes):
+        return None  # still the form (its own 提交), not a question about it
+    asking = any(QUESTION.search(t) for t in (screen.title, *screen.texts))
+    return ok if asking and (screen.blocked or len(buttons) <= 3) else None
+
+
 def is_complaint_form(screen: Screen) -> bool:
     text = " ".join([screen.title, *screen.texts, *(n.label for n in screen.nodes)])
     has_free_text = any(n.editable for n in screen.nodes)

@@ -182,6 +182,14 @@ class Dismisses(Protocol):
 
 
 @runtime_checkable
+class AcceptsConfirms(Protocol):
+    """A device whose app's native confirm boxes are answered for it (the web's confirm()): OK only while the
+    complaint is being filed."""
+
+    def accept_confirms(self, accept: bool) -> None: ...
+
+
+@runtime_checkable
 class KeepsNotes(Protocol):
     """A device that does things on its own to keep the walk inside the app (closes a window the app opened)
     and says so."""
@@ -440,11 +448,25 @@ class Explorer:
         if submit is None:
             self.walk.problems.append(f"complaint form at {form.key} lost its submit control")
             return filled
-        self.device.tap(submit)
-        self.submitted = True
-        self._settle()
+        answers = self.device if isinstance(self.device, AcceptsConfirms) else None
+        if answers:
+            answers.accept_confirms(True)
+        try:
+            self.device.tap(submit)
+            self.submitted = True
+            self._settle()
+        finally:
+            if answers:
+                answers.accept_confirms(False)
         after = self.observe()
         self._record("submit", submit, filled, after)
+        confirm = complaint_form.confirm_control(after)
+        if confirm is not None:  # 确认提交？ as the app's own dialog: part of the one submission
+            self.device.tap(confirm)
+            self._settle()
+            confirmed = self.observe()
+            self._record("submit", confirm, after, confirmed)
+            after = confirmed
         return after
 
     def _try(self, node: UiNode, screen: Screen) -> Screen | None:

@@ -58,6 +58,16 @@ PAGES = {
     "/inner": page("留言表单", '<textarea placeholder="留言内容"></textarea>'
                              "<button onclick=\"document.body.innerHTML='<p>提交成功，受理编号：AB12345678</p>'\">"
                              "提交留言</button>"),
+    # Native dialogs: a confirm before the complaint is filed and an alert with its number after; a confirm that
+    # guards a destructive control; an alert at load. The page tries to answer confirm() itself.
+    "/confirm": page("互动", '<a href="/confirm-form">我要留言</a>'),
+    "/confirm-form": page("留言", '<textarea placeholder="留言内容"></textarea>'
+                                 "<button onclick=\"if (confirm('确认提交该留言？')) "
+                                 "alert('提交成功\\n受理编号：CF12345678')\">提交留言</button>"
+                                 "<button onclick=\"if (confirm('确认清空草稿？')) "
+                                 "document.querySelector('h1').textContent='草稿已清空'\">清空草稿</button>"
+                                 "<script>try { window.confirm = () => true; } catch (e) {}</script>"),
+    "/alerting": page("首页", "<script>alert('请在PC端访问本系统')</script>"),
 }
 
 
@@ -211,3 +221,28 @@ def test_a_complaint_form_in_a_same_origin_iframe_is_filled_and_submitted(
     assert submit.label == "提交留言"
     after = next(v for v in walk.screens if v.signature == submit.after)
     assert any("受理编号：AB12345678" in t for t in after.screen["texts"])
+
+
+def test_native_dialogs_are_answered_read_and_only_the_complaint_is_confirmed(
+        device: WebDevice, origin: int, tmp_path: Path) -> None:
+    proxy, _ = launched(device, tmp_path, origin, "/confirm")
+    explore = Explore(budget_s=30, max_actions=12, settle_s=1)
+    explorer = Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens",
+                        canary_text="指尖检测金丝雀beef02", complaint_gate=lambda: "")
+    try:
+        walk = explorer.run()
+        device.home()
+        device.settle(2)
+        device._driver.get(f"http://{HOST}:{origin}/alerting")
+        device.settle(2)
+        alerting = device.screen()
+    finally:
+        device.finish()
+        proxy.stop()
+    submit = next(a for a in walk.actions if a.kind == "submit")
+    after = next(v for v in walk.screens if v.signature == submit.after and v.t >= submit.t - 0.5)
+    texts = [t for v in walk.screens if v.t >= submit.t - 0.5 for t in v.screen["texts"]]
+    assert "受理编号：CF12345678" in texts, after.screen["texts"]  # the alert after the confirmed submission
+    assert "清空草稿" in {a.label for a in walk.actions if a.kind == "tap"}  # tapped, and its confirm cancelled
+    assert not any("草稿已清空" in t for v in walk.screens for t in v.screen["texts"])
+    assert "请在PC端访问本系统" in alerting.texts

@@ -488,3 +488,29 @@ def test_one_page_under_two_addresses_is_walked_once(tmp_path: Path) -> None:
     walk(tmp_path, device)
     assert "开始走访" in device.taps
     assert all(device.taps.count(label) <= 2 for label in ("积分榜", "帮扶走访", "在线学习")), device.taps
+
+
+class ConfirmingDevice(FakeDevice):
+    """Answers the app's native confirm boxes as told (the web device's accept_confirms)."""
+
+    def __init__(self, app: dict[str, Page]) -> None:
+        super().__init__(app)
+        self.confirms: list[tuple[bool, tuple[str, ...]]] = []
+
+    def accept_confirms(self, accept: bool) -> None:
+        self.confirms.append((accept, tuple(self.taps)))
+
+
+def test_the_complaint_alone_is_confirmed_native_box_and_drawn_dialog_alike(tmp_path: Path) -> None:
+    app = {**APP, "form": [("textarea", "诉求内容", None), ("button", "提交", "确认提交？")],
+           "确认提交？": [("button", "取消", "form"), ("button", "确定", "submitted")],
+           "news": [("button", "清空缓存", "确认清空？")], "确认清空？": [("button", "取消", None), ("button", "确定", "login")]}
+    device = ConfirmingDevice(app)
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    explorer.run()
+    armed, disarmed = device.confirms  # on for the submit tap only, off right after it
+    assert armed[0] is True and disarmed[0] is False and disarmed[1][len(armed[1]):] == ("提交",)
+    assert device.taps.count("确定") == 1  # the app's own 确认提交？ dialog, once; never the 确认清空？ one
+    assert "/#/submitted" in {v.as_screen().key for v in explorer.walk.screens}
+    assert [a.label for a in explorer.walk.actions if a.kind == "submit"] == ["提交", "确定"]

@@ -43,6 +43,19 @@ from harness.ui.tree import Screen, UiNode
 
 _JS = resources.files("harness")
 SNAPSHOT_SCRIPT = (_JS / "devices" / "web" / "dom_snapshot.js").read_text(encoding="utf-8")
+ARM_SCRIPT = """
+const on = arguments[0] === true;
+const arm = (win, depth) => {
+  try { if (win.__fingertipDialogs) win.__fingertipDialogs.arm(on); } catch (e) { /* another origin */ }
+  if (depth >= 3) return;
+  let frames = [];
+  try { frames = [...win.document.querySelectorAll("iframe, frame")]; } catch (e) { return; }
+  for (const frame of frames) {
+    try { if (frame.contentDocument) arm(frame.contentWindow, depth + 1); } catch (e) { /* another origin */ }
+  }
+};
+arm(window, 0);
+"""
 FIND_SCRIPT = """
 const fingertipFind = (ref) => {
   // A ref is a chain: the frames (same-origin iframes) down to the control, each by its mark in its document.
@@ -497,6 +510,12 @@ class WebDevice:
                 self._driver.get(self._setup.scenario.entry)
             else:
                 self._driver.back()
+
+    def accept_confirms(self, accept: bool) -> None:
+        """While the harness files its complaint, the page's confirm() answers OK (the hook script's dialogs, in the
+        page and its same-origin frames); otherwise cancel."""
+        with self._driving("answer confirm dialogs"):
+            self._driver.execute_script(ARM_SCRIPT, accept)
 
     def dismiss(self) -> None:
         """Escape, as a keyboard gives it: what closes most web dialogs that show no close control."""

@@ -94,7 +94,21 @@ const collect = (doc, dx, dy, prefix, frameCovered, depth) => {
             prefix ? frameCovered : coveredBy(frame), depth + 1);
   }
 };
+// Messages of native dialogs (alert / confirm) the page raised since the last snapshot, from the hook script.
+const dialogText = (win) => {
+  try {
+    const taken = win.__fingertipDialogs && win.__fingertipDialogs.take();
+    return Array.isArray(taken) ? taken.slice(0, 20).map((m) => String(m).slice(0, 500)) : [];
+  } catch (e) { return []; }
+};
 texts.push(...textOf(document));
 collect(document, 0, 0, "", false, 0);
+const said = [];
+for (const win of [window, ...[...document.querySelectorAll("iframe, frame")].map((f) => {
+  try { return f.contentDocument ? f.contentWindow : null; } catch (e) { return null; }
+})]) {
+  if (win) for (const message of dialogText(win)) said.push(...message.split("\n").map((s) => s.trim()).filter(Boolean));
+}
+texts.unshift(...said.slice(0, 40));  // first: a page of 400 lines must not push them out
 document.documentElement.dataset.fingertipNext = String(next);
 return { key: location.pathname + location.hash, href: location.href, title: document.title, nodes, texts: texts.slice(0, 400) };
