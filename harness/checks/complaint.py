@@ -17,8 +17,6 @@ never reached.
 
 from __future__ import annotations
 
-import re
-
 from harness.checks.base import Check, Evidence, Finding, flow_evidence, register, screen_evidence
 from harness.evidence import keywords
 from harness.observe.model import Action, Observations, ScreenVisit
@@ -28,10 +26,7 @@ ENTRY_ROLES = ("button", "link", "tab")
 """An entry is something to tap; a select whose options say 投诉 is not one."""
 ENTRY_LABEL_MAX = 12
 """An entry's label is a few words; a longer text with 建议 in it is a headline or a sentence."""
-ACCEPTANCE_NUMBER = re.compile(
-    r"(?:受理编[号码]|受理单?号|受理編號|编号|編號|查[询詢][码碼号]|查询密码|工单编?号|回执号|流水号|"
-    r"reference(?:\s*(?:no\.?|number))?|ticket(?:\s*no\.?)?|case\s*(?:no\.?|number))"
-    r"\s*[:：#]?\s*([A-Za-z0-9-]{6,})", re.I)
+ACCEPTANCE_NUMBER = keywords.ACCEPTANCE_NUMBER
 
 
 def _text(visit: ScreenVisit) -> str:
@@ -61,13 +56,13 @@ def action_names(action: Action, before: ScreenVisit | None) -> tuple[str, ...]:
 def _tracking_places(obs: Observations) -> set[str]:
     """Screens a tap on 我的反馈 / 办理进度 / 留言查询 … led to."""
     return {a.after for a in obs.actions if a.kind == "tap" and a.after
-            and keywords.matches(a.label, keywords.COMPLAINT_TRACKING)}
+            and keywords.tracking(a.label)}
 
 
 def _tracking_controls(obs: Observations) -> list[str]:
     return sorted({n.label for v in obs.screens for n in v.as_screen().nodes
                    if n.clickable and n.label and len(n.label) <= ENTRY_LABEL_MAX
-                   and keywords.matches(n.label, keywords.COMPLAINT_TRACKING)})
+                   and keywords.tracking(n.label)})
 
 
 def check(obs: Observations) -> Finding:

@@ -40,6 +40,18 @@ COMPLAINT_TRACKING = (
     "my feedback", "my complaints", "my requests", "track", "progress", "reference no",
 )
 """Art. 18: places where a complaint is followed up (lists, queries, progress)."""
+TRACKING_PHRASE = re.compile(
+    r"(?:投诉|留言|诉求|反馈|建议|意见|信件|来信|咨询|工单|12345|投訴|訴求|反饋|意見)[^，。,.;；]{0,4}"
+    r"(?:查询|查詢|进度|進度|记录|記錄|结果|結果|状态|狀態|回复|回覆|答复|列表|办理|辦理)"
+    r"|(?:查询|查看|我的|历史|歷史)[^，。,.;；]{0,3}(?:投诉|留言|诉求|反馈|建议|意见|信件|来信|咨询|工单|投訴|訴求|反饋)"
+    r"|(?:feedback|complaint|request|case)s?\s+(?:status|history|records?|list|lookup|tracking)", re.I)
+"""Art. 18: a follow-up place named by what it follows up and how (意见办理查询, 留言记录, 查看我的信件, complaint
+status), for names not in COMPLAINT_TRACKING."""
+ACCEPTANCE_NUMBER = re.compile(
+    r"(?:受理编[号码]|受理单?号|受理編號|编号|編號|查[询詢][码碼号]|查询密码|工单编?号|回执号|流水号|"
+    r"reference(?:\s*(?:no\.?|number))?|ticket(?:\s*no\.?)?|case\s*(?:no\.?|number))"
+    r"\s*[:：#]?\s*([A-Za-z0-9-]{6,})", re.I)
+"""Art. 18: the number a complaint is given when accepted, by what labels it (group 1: the number)."""
 COMPLAINT_PENDING = (
     "待处理", "处理中", "办理中", "待回复", "待答复", "待受理", "受理中", "审核中", "待审核", "已受理", "已提交",
     "正在处理", "處理中", "辦理中", "待回覆", "pending", "processing", "in progress", "submitted", "received",
@@ -109,6 +121,12 @@ DO_NOT_TAP = ("提交", "确认", "确定", "发送", "支付", "付款", "删�
 
 def matches(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if w.lower() in text.lower()]
+
+
+def tracking(text: str) -> list[str]:
+    """Words of `text` naming a place where complaints are followed up (Art. 18)."""
+    found = matches(text, COMPLAINT_TRACKING) + [m.group(0) for m in TRACKING_PHRASE.finditer(text)]
+    return list(dict.fromkeys(found))
 
 
 def unsupported(text: str) -> list[str]:

@@ -55,3 +55,28 @@ def value_for(node: UiNode, canary: str) -> str:
         if pattern.search(node.label):
             return value
     return canary
+
+
+QUERY_FIELD = re.compile(
+    r"查[询詢][码碼号]|受理编[号码]|受理編號|受理单?号|编号|編號|单号|回执|工单|code|reference|ticket|case", re.I)
+QUERY_BUTTONS = ("查询", "查詢", "搜索", "查看", "search", "look up", "lookup", "query", "find")
+
+
+def query_form(screen: Screen, number: str) -> tuple[list[tuple[UiNode, str]], UiNode] | None:
+    """A form that looks a complaint up by its number (a 查询码 / 受理编号 field and a 查询 button): what to type
+    (the acceptance number; the test phone number in a phone field; a field already holding it is left) and
+    the button. None when the screen is not one, or no number is known."""
+    if not number:
+        return None
+    fields = [n for n in screen.nodes if n.editable and not n.covered]
+    button = next((n for n in screen.nodes if n.clickable and not n.covered and n.role in ("button", "link")
+                   and n.label.strip().lower().startswith(QUERY_BUTTONS)), None)
+    if button is None or not any(QUERY_FIELD.search(n.hint) for n in fields):
+        return None
+    values = []
+    for node in fields:
+        value = number if QUERY_FIELD.search(node.hint) else value_for(node, "")
+        if value and node.text != value:
+            values.append((node, value))
+    return values, button
+

@@ -90,7 +90,7 @@ def priority(node: UiNode) -> int:
         return TAB
     if not labelled(node):
         return UNLABELED
-    if keywords.matches(label, keywords.COMPLAINT_ENTRY + keywords.COMPLAINT_TRACKING + COMPLAINT_WORDS + ABOUT_WORDS):
+    if keywords.matches(label, keywords.COMPLAINT_ENTRY + COMPLAINT_WORDS + ABOUT_WORDS) or keywords.tracking(label):
         return PURPOSE
     if (keywords.feature_of(label) or node.role == "file"
             or (keywords.matches(label, FEATURE_WORDS) and not keywords.is_trap(label))):
@@ -171,7 +171,7 @@ def dismiss_control(screen: Screen) -> UiNode | None:
 
 def tracking_control(node: UiNode) -> bool:
     label = name(node).strip()
-    return len(label) <= TRACKING_LABEL_MAX and bool(keywords.matches(label, keywords.COMPLAINT_TRACKING))
+    return len(label) <= TRACKING_LABEL_MAX and bool(keywords.tracking(label))
 
 
 @runtime_checkable
@@ -271,6 +271,8 @@ class Explorer:
         self._home: Screen | None = None
         self.submitted = False
         """The canary complaint was submitted: the tracking place is worth a second look after the dwell."""
+        self.acceptance = ""
+        """The number the app gave the canary complaint (受理编号 / 查询码), to look it up by."""
         self._deadline = 0.0
         self._branch_deadline = math.inf
         self._branch_actions = math.inf
@@ -448,6 +450,7 @@ class Explorer:
         if submit is None:
             self.walk.problems.append(f"complaint form at {form.key} lost its submit control")
             return filled
+        self._arriving = None  # what follows exists only after a submission: no way back to it by taps
         answers = self.device if isinstance(self.device, AcceptsConfirms) else None
         if answers:
             answers.accept_confirms(True)
@@ -467,6 +470,36 @@ class Explorer:
             confirmed = self.observe()
             self._record("submit", confirm, after, confirmed)
             after = confirmed
+        number = keywords.ACCEPTANCE_NUMBER.search(" ".join([*after.texts, *(n.label for n in after.nodes)]))
+        self.acceptance = number.group(1) if number else ""
+        return self._follow_up(after)
+
+    def _follow_up(self, screen: Screen) -> Screen:
+        """Right after the complaint is filed: where its confirmation leads to follow it up (查询办理情况, 查看进度),
+        and the lookup by its number there."""
+        control = next((n for n in screen.nodes if n.clickable and not n.covered and tracking_control(n)
+                        and not forbidden(n, screen)), None)
+        if control is not None:
+            self.device.tap(control)
+            self._settle()
+            after = self.observe()
+            self._record("tap", control, screen, after)
+            screen = after
+        return self._look_up(screen)
+
+    def _look_up(self, screen: Screen) -> Screen:
+        """On a form that looks complaints up by number: the canary complaint's number typed in, 查询 tapped."""
+        found = complaint_form.query_form(screen, self.acceptance)
+        if found is None:
+            return screen
+        values, button = found
+        for node, value in values:
+            self.device.type_text(node, value)
+            self._record("type", node, screen, None)
+        self.device.tap(button)
+        self._settle()
+        after = self.observe()
+        self._record("tap", button, screen, after)
         return after
 
     def _try(self, node: UiNode, screen: Screen) -> Screen | None:
@@ -683,7 +716,7 @@ class Explorer:
             for node in [*self._routes[where], control]:
                 if not self._revisit_tap(node):
                     return
-            here = self._current
+            here = self._look_up(self._current) if self._current else None
             item = next((n for n in here.nodes if here and self.canary_text and n.clickable and not n.covered
                          and self.canary_text in n.label and not forbidden(n, here)), None) if here else None
             if item is not None:  # the complaint's own line in the list opens its reply and rating

@@ -514,3 +514,23 @@ def test_the_complaint_alone_is_confirmed_native_box_and_drawn_dialog_alike(tmp_
     assert device.taps.count("确定") == 1  # the app's own 确认提交？ dialog, once; never the 确认清空？ one
     assert "/#/submitted" in {v.as_screen().key for v in explorer.walk.screens}
     assert [a.label for a in explorer.walk.actions if a.kind == "submit"] == ["提交", "确定"]
+
+
+def test_the_filed_complaint_is_followed_up_and_looked_up_by_its_number_now_and_after_the_dwell(
+        tmp_path: Path) -> None:
+    app = {**APP,
+           "home": [*APP["home"], ("link", "意见办理查询", "lookup")],
+           "form": [("textarea", "诉求内容", None), ("button", "提交", "submitted")],
+           "submitted": [("text", "提交成功，查询码：YJ-123456", None), ("link", "查询办理情况", "lookup")],
+           "lookup": [("input", "查询码", None), ("button", "查询", "result")],
+           "result": [("text", "状态：办理中", None)]}
+    device = FakeDevice(app)
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    explorer.run()
+    assert explorer.acceptance == "YJ-123456"
+    after_submit = device.taps[device.taps.index("提交"):]
+    assert after_submit[1:4] == ["查询办理情况", "type:查询码=YJ-123456", "查询"]  # at once, from the confirmation
+    explorer.revisit()  # after the dwell: by the way in from the start screen, the number typed again
+    assert device.taps[-3:] == ["意见办理查询", "type:查询码=YJ-123456", "查询"]
+    assert not any("revisit" in p for p in explorer.walk.problems)
