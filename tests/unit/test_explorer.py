@@ -504,7 +504,8 @@ class ConfirmingDevice(FakeDevice):
 def test_the_complaint_alone_is_confirmed_native_box_and_drawn_dialog_alike(tmp_path: Path) -> None:
     app = {**APP, "form": [("textarea", "诉求内容", None), ("button", "提交", "确认提交？")],
            "确认提交？": [("button", "取消", "form"), ("button", "确定", "submitted")],
-           "news": [("button", "清空缓存", "确认清空？")], "确认清空？": [("button", "取消", None), ("button", "确定", "login")]}
+           "news": [("button", "清空缓存", "确认清空？")],
+           "确认清空？": [("button", "取消", None), ("button", "确定", "login")]}
     device = ConfirmingDevice(app)
     explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
                         canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
