@@ -22,8 +22,14 @@ FIELD_VALUES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def submit_control(screen: Screen) -> UiNode | None:
-    return next((n for n in screen.nodes if n.clickable and n.role in ("button", "link")
-                 and any(n.label.strip().lower().startswith(w.lower()) for w in SUBMIT_WORDS)), None)
+    """The form's own submit: a button or link named 提交… that comes after its fields (a 提交诉求 tab above the
+    form only switches to it), not in a tab bar, not under a dialog."""
+    last_field = max((i for i, n in enumerate(screen.nodes) if n.editable), default=-1)
+    found = [(i, n) for i, n in enumerate(screen.nodes) if n.clickable and not n.covered and not n.in_tabbar
+             and n.role in ("button", "link")
+             and any(n.label.strip().lower().startswith(w.lower()) for w in SUBMIT_WORDS)]
+    after = [n for i, n in found if i > last_field]
+    return (after or [n for _, n in found] or [None])[0]
 
 
 CONFIRM_LABELS = ("确定", "确认", "确认提交", "确定提交", "提交", "是", "是的", "好的", "确 定", "ok", "yes", "confirm",

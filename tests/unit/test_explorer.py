@@ -535,3 +535,13 @@ def test_the_filed_complaint_is_followed_up_and_looked_up_by_its_number_now_and_
     explorer.revisit()  # after the dwell: by the way in from the start screen, the number typed again
     assert device.taps[-3:] == ["意见办理查询", "type:查询码=YJ-123456", "查询"]
     assert not any("revisit" in p for p in explorer.walk.problems)
+
+
+def test_the_forms_own_submit_is_the_one_after_its_fields_not_a_tab_named_like_it(tmp_path: Path) -> None:
+    app = {**APP, "form": [("button", "提交诉求", None), ("button", "诉求查询", "news"),
+                           ("textarea", "诉求内容", None), ("button", "提交", "submitted")]}
+    device = FakeDevice(app)
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    explorer.run()
+    assert [a.label for a in explorer.walk.actions if a.kind == "submit"] == ["提交"]
