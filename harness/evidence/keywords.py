@@ -48,10 +48,11 @@ TRACKING_PHRASE = re.compile(
 """Art. 18: a follow-up place named by what it follows up and how (意见办理查询, 留言记录, 查看我的信件, complaint
 status), for names not in COMPLAINT_TRACKING."""
 ACCEPTANCE_NUMBER = re.compile(
-    r"(?:受理编[号码]|受理单?号|受理編號|编号|編號|查[询詢][码碼号]|查询密码|工单编?号|回执号|流水号|"
+    r"(?:受理编[号码]|受理单?号|受理編號|(?<!案)编号|(?<!案)編號|查[询詢][码碼号]|查询密码|工单编?号|回执号|流水号|"
     r"reference(?:\s*(?:no\.?|number))?|ticket(?:\s*no\.?)?|case\s*(?:no\.?|number))"
     r"\s*[:：#]?\s*([A-Za-z0-9-]{6,})", re.I)
-"""Art. 18: the number a complaint is given when accepted, by what labels it (group 1: the number)."""
+"""Art. 18: the number a complaint is given when accepted, by what labels it (group 1: the number); a filing
+number (备案编号) in the footer is not one."""
 COMPLAINT_PENDING = (
     "待处理", "处理中", "办理中", "待回复", "待答复", "待受理", "受理中", "审核中", "待审核", "已受理", "已提交",
     "正在处理", "處理中", "辦理中", "待回覆", "pending", "processing", "in progress", "submitted", "received",

@@ -308,6 +308,17 @@ def test_complaint_vocabulary_beyond_the_samples(entry: str, form_words: str, ac
     assert finding.details["acceptance_numbers"]
 
 
+@pytest.mark.parametrize(("text", "number"), [
+    ("提交成功，受理编号：AB12345678", "AB12345678"), ("您的查询码 YJ-482913", "YJ-482913"),
+    ("主办单位：南江市政府 备案编号：ZW-GD-2026-000123", None), ("ICP備案編號：ZW-GD-2026-000123", None),
+])
+def test_a_filing_number_in_the_footer_is_no_acceptance_number(text: str, number: str | None) -> None:
+    from harness.evidence.keywords import ACCEPTANCE_NUMBER
+
+    found = ACCEPTANCE_NUMBER.search(text)
+    assert (found.group(1) if found else None) == number
+
+
 def test_rating_words_outside_complaint_screens_do_not_count() -> None:
     obs = complaint_run(rating=False)
     news = screen("/#/home", texts=("非常满意的服务体验",))
