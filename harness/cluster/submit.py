@@ -151,7 +151,9 @@ class ClusterSweep:
             self._lost_cell(job, f"主机 {host.host}（{host.address}）上的任务{future.status}")
 
     def _watch_workers(self) -> None:
-        alive = set(self.client.scheduler_info()["workers"])
+        # Asked of the scheduler directly: Client.scheduler_info() returns the client's cached identity, which its
+        # own periodic refresh may have just replaced by one without workers (every worker then looked lost).
+        alive = set(self.client.sync(self.client.scheduler.identity, n_workers=-1)["workers"])
         for farm in {f.address: f for f in self.owner.values()}.values():
             if farm.address not in alive and farm.address not in self.lost:
                 log.error("worker %s (%s) lost: its unfinished cells go elsewhere", farm.host, farm.address)
