@@ -11,9 +11,11 @@ or chosen in it: its controls are tried once and the walk leaves it. Every new s
 The walk stays inside the app: at its entry it goes to the start instead of back (back there would leave the
 app), and a screen outside the app (another host, the browser's new-tab page) is left at once and never
 recorded. It never taps controls that would submit, pay or delete (keywords.DO_NOT_TAP) — except once, on the
-first complaint form, which it fills with the canary text and submits (complaint_form.py) — answers file
-pickers with the canary photo, and stops on its time budget, its action budget, a plateau of actions that
-find nothing new, or an app that stopped answering (AppHung).
+first complaint form, which it fills with the canary text and submits (complaint_form.py), confirming that one
+submission if the app asks, then follows it up at once (the confirmation's tracking link, a lookup by its
+acceptance number) and again after the dwell (revisit) — answers file pickers with the canary photo, and
+stops on its time budget, its action budget, a plateau of actions that find nothing new, or an app that
+stopped answering (AppHung).
 """
 
 from __future__ import annotations
