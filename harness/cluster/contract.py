@@ -1,13 +1,16 @@
 """What crosses the wire between the submitting host and the workers: typed, picklable models.
 
-A scenario travels with the files it names that a worker cannot be assumed to have (the app package, the
-upstream CA); a `serve:` sample backend is taken from the worker's own Fingertip checkout, by its path
-relative to the project, since it is code the worker runs.
+A scenario names by sha256 the files a worker cannot be assumed to have (the app package, the upstream CA); their
+content goes to each worker once per sweep, apart from the cells (the submitting sweep scatters it), and the
+worker checks it against the digest before writing it to its cache. A `serve:` sample backend is taken from the
+worker's own Fingertip checkout, by its path relative to the project, since it is code the worker runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +37,9 @@ class WorkerFarm(_Wire):
 
 class ScenarioBundle(_Wire):
     scenario: Scenario
-    files: dict[str, bytes] = {}
-    """File name → content: the app package (android / harmony) and the upstream CA."""
+    files: dict[str, str] = {}
+    """File name → the sha256 of its content: the app package (android / harmony) and the upstream CA. The
+    content travels apart from the cells, once per worker and sweep."""
     serve: str | None = None
     """The sample backend's folder relative to the project root (found in the worker's own checkout)."""
 
@@ -44,7 +48,7 @@ class ScenarioBundle(_Wire):
         """Names the worker's staging folder: the same bundle is written once per worker."""
         h = hashlib.sha256(self.scenario.model_dump_json().encode())
         for name in sorted(self.files):
-            h.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
+            h.update(name.encode() + b"\0" + self.files[name].encode())
         return h.hexdigest()[:16]
 
 
@@ -72,8 +76,13 @@ class CellOutcome(_Wire):
     cell on an equivalent device elsewhere (why it was set aside)."""
 
 
-def bundle_scenario(scenario: Scenario) -> ScenarioBundle:
-    """The scenario as a worker needs it; ConfigError (exit 2) for what a worker could not find."""
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def bundle_scenario(scenario: Scenario) -> tuple[ScenarioBundle, dict[str, bytes]]:
+    """The scenario as a worker needs it, and the content of the files it names by digest (sha256 → bytes);
+    ConfigError (exit 2) for what a worker could not find."""
     files: dict[str, bytes] = {}
     updates: dict[str, Any] = {}
     if scenario.platform != "web":
@@ -90,19 +99,30 @@ def bundle_scenario(scenario: Scenario) -> ScenarioBundle:
             raise ConfigError(scenario.path, None, f"serve: {scenario.serve} is outside the project: a cluster "
                                                    "sweep serves sample backends from each worker's own checkout")
         serve = scenario.serve.relative_to(PROJECT_ROOT).as_posix()
-    return ScenarioBundle(scenario=scenario.model_copy(update=updates), files=files, serve=serve)
+    digests = {name: sha256_of(content) for name, content in files.items()}
+    bundle = ScenarioBundle(scenario=scenario.model_copy(update=updates), files=digests, serve=serve)
+    return bundle, {digests[name]: content for name, content in files.items()}
 
 
-def unbundle(bundle: ScenarioBundle, staging: Path) -> Scenario:
-    """The scenario on this worker: its files written under `staging` (once), `serve` in this checkout."""
+def unbundle(bundle: ScenarioBundle, staging: Path, contents: Mapping[str, bytes] | None = None) -> Scenario:
+    """The scenario on this worker: its files written under `staging` (once: a file already there was checked
+    when written), each from `contents` (sha256 → bytes, as it reached this worker) only when its content has
+    that digest; `serve` in this checkout. ConfigError for a file missing or altered on the way."""
     folder = staging / bundle.digest
-    for name, content in bundle.files.items():
+    for name, digest in bundle.files.items():
         target = folder / Path(name).name  # a bare name: nothing written outside the folder
-        if not target.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.tmp")
-            temporary.write_bytes(content)
-            temporary.replace(target)
+        if target.is_file():
+            continue
+        content = (contents or {}).get(digest)
+        if content is None:
+            raise ConfigError(name, None, f"its content (sha256 {digest[:16]}…) did not reach this worker")
+        if sha256_of(content) != digest:
+            raise ConfigError(name, None, f"what reached this worker is not the file the sweep sent (sha256 "
+                                          f"{sha256_of(content)[:16]}… instead of {digest[:16]}…)")
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")  # two devices' cells at once
+        temporary.write_bytes(content)
+        temporary.replace(target)
     updates: dict[str, Any] = {"path": folder / Path(bundle.scenario.path).name}
     if "upstream-ca.pem" in bundle.files:
         updates["upstream_ca"] = folder / "upstream-ca.pem"

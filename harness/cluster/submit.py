@@ -1,8 +1,9 @@
 """`fingertip sweep --cluster ADDRESS`: every app × device cell as an engine task on the host owning the device.
 
 The farm is the union of the connected workers' devices. Each cell is a task restricted to its device's
-resource; outcomes are written into the sweep folder the moment they arrive (run folder unpacked, the cell's
-results.json), so an interrupted sweep keeps them and `--resume` runs only the rest. A worker that
+resource; a scenario's files (package, upstream CA) are put on each worker once per sweep, as engine data its
+cells there depend on. Outcomes are written into the sweep folder the moment they arrive (run folder unpacked,
+the cell's results.json), so an interrupted sweep keeps them and `--resume` runs only the rest. A worker that
 disappears leaves its unfinished cells to an equivalent device (same kind and labels) on a live worker, or
 ends them as `error` naming the lost host; a device quarantined on its host hands its cells on alike.
 """
@@ -41,6 +42,8 @@ CLOSE_TIMEOUT_S = 120.0
 class Job:
     scenario: Scenario
     bundle: ScenarioBundle
+    contents: dict[str, bytes]
+    """The bundle's files by sha256 (shared by the scenario's jobs)."""
     cell: DeviceSpecBase
     run_on: str
     reason: str | None = None
@@ -86,18 +89,20 @@ class ClusterSweep:
         self.set_aside: dict[str, str] = {}
         """Device id → why its host quarantined it."""
         self.futures: dict[Future, Job] = {}
+        self.packages: dict[tuple[str, str], Future] = {}
+        """(worker address, sha256) → the file's content as engine data on that worker: sent once per sweep."""
 
     def cells(self, scenarios: list[Scenario]) -> tuple[list[Job], int]:
         """The cells to run, and how many an earlier attempt at this sweep finished (kept on --resume)."""
         jobs, kept = [], 0
         for scenario in scenarios:
-            bundle = bundle_scenario(scenario)
+            bundle, contents = bundle_scenario(scenario)
             for spec in devices_for(scenario, self.farm):
                 root = RunPaths.for_cell(self.sweep_dir, scenario.id, spec.id).root
                 if self.resume and finished_cell(root, checks_for(scenario.platform)) is not None:
                     kept += 1
                     continue
-                jobs.append(Job(scenario, bundle, spec, spec.id, tried={spec.id}))
+                jobs.append(Job(scenario, bundle, contents, spec, spec.id, tried={spec.id}))
         return jobs, kept
 
     def run(self, jobs: list[Job]) -> None:
@@ -118,14 +123,34 @@ class ClusterSweep:
             self.client.cancel(list(self.futures))
             self.futures.clear()
             self._close_sessions()
+            self.client.cancel(list(self.packages.values()))  # the workers let go of the packages
+            self.packages.clear()
 
     def _submit(self, job: Job) -> None:
+        host = self.owner[job.run_on]
+        try:
+            contents = {digest: self._package_on(host.address, digest, job.contents[digest])
+                        for digest in sorted(set(job.bundle.files.values()))}
+        except Exception as e:  # the worker did not take the data: gone, most likely
+            self._lost_cell(job, f"主机 {host.host}（{host.address}）未能收到应用文件：{type(e).__name__}")
+            return
         task = CellTask(sweep_id=self.sweep_id, bundle=job.bundle, cell=job.cell, run_on=job.run_on,
                         stand_in_reason=job.reason, masked=self.masked, retries=self.retries)
         key = f"cell-{self.sweep_id}-{job.scenario.id}@{job.cell.id}-on-{job.run_on}-{secrets.token_hex(3)}"
-        future = self.client.submit(run_cell, task, key=key, resources={device_resource(job.run_on): 1}, pure=False,
-                                    retries=0)
+        future = self.client.submit(run_cell, task, contents, key=key, resources={device_resource(job.run_on): 1},
+                                    pure=False, retries=0)
         self.futures[future] = job
+
+    def _package_on(self, address: str, digest: str, content: bytes) -> Future:
+        """The file as engine data on that worker, put there the first time one of its cells needs it (through
+        the scheduler: the submitting host need not reach the workers). A cell task depending on it runs on the
+        same worker, so the engine hands it over without another transfer."""
+        held = self.packages.get((address, digest))
+        if held is None:
+            key = f"file-{self.sweep_id}-{digest[:16]}-{secrets.token_hex(3)}"
+            held = self.client.scatter({key: content}, workers=[address], direct=False)[key]
+            self.packages[(address, digest)] = held
+        return held
 
     def _finished(self, future: Future, job: Job) -> None:
         host = self.owner[job.run_on]
@@ -180,7 +205,7 @@ class ClusterSweep:
         other = min(candidates, key=lambda d: load[d.id])
         log.warning("cell %s@%s goes to %s on %s: %s", job.scenario.id, job.cell.id, other.id,
                     self.owner[other.id].host, why)
-        self._submit(Job(job.scenario, job.bundle, job.cell, other.id, why, job.tried | {other.id}))
+        self._submit(Job(job.scenario, job.bundle, job.contents, job.cell, other.id, why, job.tried | {other.id}))
         return True
 
     def _write(self, job: Job, outcome: CellOutcome) -> None:

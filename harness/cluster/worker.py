@@ -16,6 +16,7 @@ import signal
 import socket
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,11 @@ class FingertipWorker(WorkerPlugin):
             self._sessions[task.run_on] = (task.sweep_id, session)
             return session
 
-    def run(self, task: CellTask) -> CellOutcome:
+    def run(self, task: CellTask, contents: Mapping[str, bytes] | None = None) -> CellOutcome:
+        """One cell; `contents`: the scenario's files by sha256, as they reached this worker (once per sweep)."""
         session = self.session(task)
         try:
-            scenario = unbundle(task.bundle, self.work_dir / "scenarios")
+            scenario = unbundle(task.bundle, self.work_dir / "scenarios", contents)
         except ConfigError as e:  # this host's checkout lacks what the scenario serves: a host problem
             cell_dir = f"runs/{task.bundle.scenario.id}@{task.cell.id}"
             records = [missing_record(task.bundle.scenario.id, task.bundle.scenario.name, task.cell.id,
@@ -149,9 +151,10 @@ def _plugin() -> FingertipWorker:
     return plugin
 
 
-def run_cell(task: CellTask) -> CellOutcome:
-    """The engine's task: one cell, on the device whose resource it holds."""
-    return _plugin().run(task)
+def run_cell(task: CellTask, contents: Mapping[str, bytes] | None = None) -> CellOutcome:
+    """The engine's task: one cell, on the device whose resource it holds. `contents`: the scenario's files by
+    sha256, data the sweep put on this worker once (the engine hands them over without copying)."""
+    return _plugin().run(task, contents)
 
 
 def close_sweep(sweep_id: str, device_id: str) -> None:

@@ -4,9 +4,11 @@ through `fingertip sweep --cluster`. Every wait is on a condition with a deadlin
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
+import pickle
 import re
 import signal
 import subprocess
@@ -278,6 +280,45 @@ def test_with_certificates_the_engine_speaks_mutual_tls_only(
         scheduler.stop()
 
 
+def scenarios_with_a_ca(tmp_path: Path, size: int = 300_000) -> tuple[Path, bytes]:
+    """Two apps naming the same upstream CA file: one file for the sweep to send."""
+    folder = tmp_path / "scenarios-ca"
+    folder.mkdir()
+    ca = os.urandom(size)
+    (folder / "ca.pem").write_bytes(ca)
+    for app in ("good", "bad"):
+        (folder / f"{app}.yaml").write_text(SCENARIO.format(id=app) + "upstream_ca: ca.pem\n", encoding="utf-8")
+    return folder, ca
+
+
+def test_each_file_a_scenario_names_reaches_each_worker_once(
+        scheduler: tuple[str, Process], workers: Callable[..., Process], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import distributed
+
+    scattered: list[tuple[tuple[str, ...], int]] = []
+    scatter = distributed.Client.scatter
+
+    def counted(self: distributed.Client, data: Any, workers: Any = None, **kwargs: Any) -> Any:
+        scattered.append((tuple(workers or ()), sum(len(v) for v in data.values())))
+        return scatter(self, data, workers=workers, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "scatter", counted)
+    workers("host-a", "web-a")
+    workers("host-b", "web-b")
+    scenarios, ca = scenarios_with_a_ca(tmp_path)
+    out = tmp_path / "out"
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out)]) == 0
+    records = records_of(out / "latest")
+    assert len(records) == 4 * 7 and not [r for r in records.values() if r["verdict"] == "error"]
+    # The CA both apps name went to each worker once, not with each of the four cells.
+    assert sorted(len(w) for w, _ in scattered) == [1, 1] and len({w for w, _ in scattered}) == 2
+    assert sum(size for _, size in scattered) == 2 * len(ca)
+    for host in ("host-a", "host-b"):
+        staged = list((tmp_path / f"work-{host}" / "scenarios").glob("*/upstream-ca.pem"))
+        assert len(staged) == 2 and {p.read_bytes() for p in staged} == {ca}  # one per app's bundle
+
+
 # ── the pieces, without an engine ─────────────────────────────────────────────────────────────────────────────
 
 
@@ -328,8 +369,8 @@ def test_a_scenario_serving_code_outside_the_project_is_refused_for_a_cluster(tm
     (tmp_path / "app.yaml").write_text(SCENARIO.format(id="app") + "serve: backend\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="outside the project"):
         bundle_scenario(load_scenario(tmp_path / "app.yaml", allow_serve_anywhere=True))
-    sample = bundle_scenario(load_scenario(ROOT / "scenarios" / "ebantong.yaml"))
-    assert sample.serve == "samples/ebantong" and sample.files == {}
+    sample, contents = bundle_scenario(load_scenario(ROOT / "scenarios" / "ebantong.yaml"))
+    assert sample.serve == "samples/ebantong" and sample.files == {} and contents == {}
 
 
 def test_tls_needs_the_whole_set(tmp_path: Path) -> None:
@@ -339,3 +380,34 @@ def test_tls_needs_the_whole_set(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--tls-cert"):
         security_from(argparse.Namespace(tls_ca=str(tmp_path / "ca.pem"), tls_cert=None, tls_key=None))
     assert security_from(argparse.Namespace(tls_ca=None, tls_cert=None, tls_key=None)) is None
+
+
+def test_a_worker_takes_a_file_only_with_the_digest_the_sweep_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.cluster.contract import CellTask
+    from harness.cluster.worker import FingertipWorker
+
+    monkeypatch.setattr(session_module, "execute_run", cluster_worker.fake_execute_run)
+    monkeypatch.setitem(registry.BACKENDS, "web", registry.BACKENDS["web"].__class__(
+        **{**registry.BACKENDS["web"].__dict__, "factory": cluster_worker.FakeDevice}))
+    scenarios, ca = scenarios_with_a_ca(tmp_path, 100_000)
+    bundle, contents = bundle_scenario(load_scenario(scenarios / "good.yaml"))
+    assert bundle.files == {"upstream-ca.pem": hashlib.sha256(ca).hexdigest()} and contents == {
+        bundle.files["upstream-ca.pem"]: ca}
+    assert len(pickle.dumps(bundle)) < len(ca)  # the file's content is not in what a cell carries
+    spec = WebDeviceSpec(id="web-a", labels=["os:web"])
+    worker = FingertipWorker(Farm(path=tmp_path / "farm.yaml", devices=(spec,)), tmp_path / "work", "host-x")
+
+    def cell(sweep_id: str, given: dict[str, bytes]) -> Any:
+        return worker.run(CellTask(sweep_id=sweep_id, bundle=bundle, cell=spec, run_on="web-a"), given)
+
+    try:
+        tampered = cell("s0", {digest: b"not the CA" for digest in contents})
+        assert {r["verdict"] for r in tampered.records} == {"error"}
+        assert all("not the file the sweep sent" in r["summary"] for r in tampered.records)
+        assert not list((tmp_path / "work" / "scenarios").glob("*/upstream-ca.pem"))
+        ran = cell("s1", contents)
+        assert {r["verdict"] for r in ran.records} != {"error"}
+        assert [p.read_bytes() for p in (tmp_path / "work" / "scenarios").glob("*/upstream-ca.pem")] == [ca]
+    finally:
+        worker.close_all()
