@@ -50,6 +50,9 @@ class ProgressReporter:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    if args.store is not None and not args.cluster:
+        console.print("[red]--store is for --cluster sweeps (a local sweep writes its run folders under --out)[/red]")
+        return EXIT_USAGE
     try:
         farm = None if args.cluster else load_farm(args.farm)  # a cluster's farm: its workers' devices
         scenarios = load_scenarios([Path(s) for s in args.scenarios], args.allow_serve_anywhere)

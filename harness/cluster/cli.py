@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness.config.farm import load_farm
@@ -125,6 +126,10 @@ def add_verbs(verbs: Any) -> None:
 def add_sweep_options(sweep: argparse.ArgumentParser) -> None:
     sweep.add_argument("--cluster", metavar="ADDRESS",
                        help="sweep on the workers of this scheduler (the farm: their devices; --farm unused)")
+    sweep.add_argument("--store", metavar="URL",
+                       help="with --cluster: workers write run folders to URL/<sweep>/<app>@<device>/ themselves — a "
+                            "folder every host sees (path or file://) or an fsspec URL (s3://, gs://, …; credentials "
+                            "from each host's environment or fsspec config)")
     add_tls_options(sweep)
 
 
@@ -150,6 +155,7 @@ def sweep_on_cluster(args: argparse.Namespace, scenarios: list[Scenario], sweep_
     None when the caller reads results.json as for a local sweep."""
     from distributed import Client
 
+    from harness.cluster.store import check_writable, parse_store
     from harness.cluster.submit import ClusterSweep, discover
     from harness.reports.sweep import write_reports
 
@@ -160,8 +166,11 @@ def sweep_on_cluster(args: argparse.Namespace, scenarios: list[Scenario], sweep_
     try:
         security = security_from(args)
         address = engine_address(args.cluster, security)
+        store = parse_store(args.store) if args.store is not None else None
+        if store is not None:
+            check_writable(store, sweep_dir.name)  # before any cell runs
     except ConfigError as e:
-        console.print(f"[red]配置错误[/red] {e}")
+        console.print(f"[red]配置错误[/red] {escape(str(e))}")
         return EXIT_USAGE
     try:
         # the default client while the sweep runs: distributed.wait() finds it there
@@ -177,13 +186,15 @@ def sweep_on_cluster(args: argparse.Namespace, scenarios: list[Scenario], sweep_
             with Progress(*columns, console=console, transient=True) as progress:
                 bar = progress.add_task("sweep", total=None)
                 sweep = ClusterSweep(client, farms, sweep_dir, masked=not args.no_redact, retries=args.retries,
-                                     resume=bool(args.resume),
+                                     resume=bool(args.resume), store=store,
                                      on_cell=lambda cell, records: progress.update(bar, advance=1, description=cell))
                 jobs, kept = sweep.cells(scenarios)
                 progress.update(bar, total=len(jobs))
                 hosts = ", ".join(f"{f.host}（{len(f.devices)}）" for f in farms)
                 console.print(f"指尖 Fingertip: {len(scenarios)} apps × {len(sweep.farm.devices)} devices on {hosts} "
                               f"→ {sweep_dir}" + (f"（续跑，保留 {kept} 个已完成单元）" if args.resume else ""))
+                if store is not None:
+                    console.print(f"运行文件夹 → {escape(store.shown)}/{sweep_dir.name}/", soft_wrap=True)
                 with _sigterm_interrupts():
                     sweep.run(jobs)
         except ConfigError as e:

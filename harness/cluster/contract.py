@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from harness.cluster.store import RunStore
 from harness.config.farm import DeviceSpec, DeviceSpecBase
 from harness.config.scenario import PROJECT_ROOT, Scenario
 from harness.errors import ConfigError
@@ -63,12 +64,15 @@ class CellTask(_Wire):
     stand_in_reason: str | None = None
     masked: bool = True
     retries: int = 1
+    store: RunStore | None = None
+    """Where the worker writes the run folder itself; None: it goes back in the outcome as a tar."""
 
 
 class CellOutcome(_Wire):
     records: list[dict[str, Any]]
     run_tar: bytes
-    """The run folder (runs/<app>@<device>/) as an uncompressed tar: video, observations, screens, pages."""
+    """The run folder (runs/<app>@<device>/) as an uncompressed tar: video, observations, screens, pages (empty
+    when the worker wrote it to the sweep's store)."""
     host: str
     worker: str
     device_set_aside: str | None = None

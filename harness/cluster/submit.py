@@ -3,9 +3,10 @@
 The farm is the union of the connected workers' devices. Each cell is a task restricted to its device's
 resource; a scenario's files (package, upstream CA) are put on each worker once per sweep, as engine data its
 cells there depend on. Outcomes are written into the sweep folder the moment they arrive (run folder unpacked,
-the cell's results.json), so an interrupted sweep keeps them and `--resume` runs only the rest. A worker that
-disappears leaves its unfinished cells to an equivalent device (same kind and labels) on a live worker, or
-ends them as `error` naming the lost host; a device quarantined on its host hands its cells on alike.
+or left where the worker wrote it in the sweep's store; the cell's results.json), so an interrupted sweep keeps
+them and `--resume` runs only the rest. A worker that disappears leaves its unfinished cells to an equivalent
+device (same kind and labels) on a live worker, or ends them as `error` naming the lost host; a device
+quarantined on its host hands its cells on alike.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from distributed import Client, Future, wait
 
 from harness.checks.registry import checks_for
 from harness.cluster.contract import CellOutcome, CellTask, ScenarioBundle, WorkerFarm, bundle_scenario, equivalent
+from harness.cluster.store import RunStore
 from harness.cluster.transfer import unpack
 from harness.cluster.worker import close_sweep, device_resource, run_cell, worker_farm
 from harness.config.farm import DeviceSpecBase, Farm
@@ -74,7 +76,8 @@ def discover(client: Client, where: str) -> list[WorkerFarm]:
 
 class ClusterSweep:
     def __init__(self, client: Client, farms: list[WorkerFarm], sweep_dir: Path, *, masked: bool = True,
-                 retries: int = 1, resume: bool = False, on_cell: CellDone | None = None) -> None:
+                 retries: int = 1, resume: bool = False, on_cell: CellDone | None = None,
+                 store: RunStore | None = None) -> None:
         self.client = client
         self.sweep_dir = sweep_dir
         self.sweep_id = sweep_dir.name
@@ -82,6 +85,7 @@ class ClusterSweep:
         self.retries = retries
         self.resume = resume
         self.on_cell = on_cell
+        self.store = store
         self.owner = {spec.id: farm for farm in farms for spec in farm.devices}
         self.farm = Farm(path=Path("cluster"), devices=tuple(s for f in farms for s in f.devices))
         self.lost: dict[str, WorkerFarm] = {}
@@ -135,7 +139,7 @@ class ClusterSweep:
             self._lost_cell(job, f"主机 {host.host}（{host.address}）未能收到应用文件：{type(e).__name__}")
             return
         task = CellTask(sweep_id=self.sweep_id, bundle=job.bundle, cell=job.cell, run_on=job.run_on,
-                        stand_in_reason=job.reason, masked=self.masked, retries=self.retries)
+                        stand_in_reason=job.reason, masked=self.masked, retries=self.retries, store=self.store)
         key = f"cell-{self.sweep_id}-{job.scenario.id}@{job.cell.id}-on-{job.run_on}-{secrets.token_hex(3)}"
         future = self.client.submit(run_cell, task, contents, key=key, resources={device_resource(job.run_on): 1},
                                     pure=False, retries=0)

@@ -27,10 +27,11 @@ from distributed.security import Security
 from harness.capture.ca import remove_ca
 from harness.checks.registry import checks_for
 from harness.cluster.contract import CellOutcome, CellTask, WorkerFarm, unbundle
+from harness.cluster.store import RunStore
 from harness.cluster.transfer import pack
 from harness.config.farm import Farm
 from harness.errors import ConfigError
-from harness.reports.results import missing_record
+from harness.reports.results import missing_record, write_cell
 from harness.run import RunPaths
 from harness.session import SweepSession
 
@@ -103,24 +104,52 @@ class FingertipWorker(WorkerPlugin):
         try:
             scenario = unbundle(task.bundle, self.work_dir / "scenarios", contents)
         except ConfigError as e:  # this host's checkout lacks what the scenario serves: a host problem
-            cell_dir = f"runs/{task.bundle.scenario.id}@{task.cell.id}"
-            records = [missing_record(task.bundle.scenario.id, task.bundle.scenario.name, task.cell.id,
-                                      task.bundle.scenario.platform, check, "error",
-                                      f"检测主机 {self.host} 故障（不归咎于设备）：{e}", cell_dir)
-                       for check in checks_for(task.bundle.scenario.platform)]
-            return CellOutcome(records=records, run_tar=b"", host=self.host, worker=self.address)
+            return CellOutcome(records=self._errors(task, f"检测主机 {self.host} 故障（不归咎于设备）：{e}"),
+                               run_tar=b"", host=self.host, worker=self.address)
         if task.stand_in_reason is not None:
             session.stand_in_for(task.cell, task.stand_in_reason)
         records = list(session.run_cell(scenario, task.cell).values())
         for record in records:
             record["run"]["host"] = self.host
-        folder = RunPaths.for_cell(session.sweep_dir, scenario.id, task.cell.id).root
-        run_tar = pack(folder)
-        shutil.rmtree(folder, ignore_errors=True)  # it travels back in the outcome; this host keeps no copy
         ran = any(r["run"].get("id") for r in records)
         set_aside = None if ran else session.quarantined(task.cell.id)
+        folder = RunPaths.for_cell(session.sweep_dir, scenario.id, task.cell.id).root
+        run_tar = b""
+        if task.store is None:
+            run_tar = pack(folder)
+        elif folder.is_dir():
+            records, run_tar = self._to_store(task, task.store, folder, records)
+        shutil.rmtree(folder, ignore_errors=True)  # it went to the store or travels back: this host keeps no copy
         return CellOutcome(records=records, run_tar=run_tar, host=self.host, worker=self.address,
                            device_set_aside=set_aside)
+
+    def _to_store(self, task: CellTask, store: RunStore, folder: Path,
+                  records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bytes]:
+        """The run folder written to the sweep's store, its records saying where; when the store cannot take it,
+        the cell is an error saying so and the folder travels back as a tar instead (nothing of the run lost)."""
+        cell = f"{task.bundle.scenario.id}@{task.cell.id}"
+        stored = [{**r, "run": {**r["run"], "store": store.cell_url(task.sweep_id, cell)}} for r in records]
+        try:
+            write_cell(folder, stored)  # the store's copy of the cell's results says where it is, and whose host
+            store.put_folder(folder, task.sweep_id, cell)
+        except Exception as e:  # whatever the filesystem raises: the cell has no run folder anywhere it can be read
+            why = store.scrub(f"{type(e).__name__}: {e}")
+            log.error("cell %s: the store %s cannot take its run folder: %s", cell, store.shown, why)
+            write_cell(folder, records)
+            summary = (f"检测主机 {self.host} 无法把运行文件夹写入共享存储 {store.shown}（{why}）；"
+                       "运行文件夹已随结果带回扫描文件夹")
+            return self._errors(task, summary), pack(folder)
+        return stored, b""
+
+    def _errors(self, task: CellTask, summary: str) -> list[dict[str, Any]]:
+        """The cell's records as `error` with `summary`, one per check of its platform."""
+        scenario = task.bundle.scenario
+        cell_dir = f"runs/{scenario.id}@{task.cell.id}"
+        records = [missing_record(scenario.id, scenario.name, task.cell.id, scenario.platform, check, "error",
+                                  summary, cell_dir) for check in checks_for(scenario.platform)]
+        for record in records:
+            record["run"]["host"] = self.host
+        return records
 
     def close_sweep(self, sweep_id: str, device_id: str) -> None:
         with self._lock:

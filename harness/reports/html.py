@@ -22,6 +22,16 @@ environment.filters["final"] = final_verdict
 environment.filters["decided_by"] = decided_by
 
 
+def run_link(record: dict[str, Any]) -> str:
+    """A record's run page: in the sweep folder, or where the shared store of a multi-host sweep holds its run
+    folder (`run.store`: a file:// URL opens from the report; an object store's URL says where it is)."""
+    run = record["run"]
+    return f"{run.get('store') or run['dir']}/index.html"
+
+
+environment.filters["run_link"] = run_link
+
+
 def render_index(records: list[dict[str, Any]], sweep_id: str, trend: dict[str, Any] | None = None) -> str:
     runs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
@@ -43,7 +53,7 @@ def undecided(records: list[dict[str, Any]], articles: list[str] | None = None) 
     queue = [r for r in records if final_verdict(r) == "review" and not r.get("decision") and r["run"].get("id")]
     queue.sort(key=lambda r: (r["app"], r["device"], order.get(r["article"], len(order))))
     return [{"app": r["app"], "device": r["device"], "article": r["article"],
-             "href": f"{r['run']['dir']}/index.html#a-{r['article']}"} for r in queue]
+             "href": f"{run_link(r)}#a-{r['article']}"} for r in queue]
 
 
 def os_class(record: dict[str, Any]) -> str:

@@ -61,6 +61,9 @@ class RunFacts(BaseModel):
     """Present when an equivalent device ran the cell because its own kept failing."""
     host: str | None = None
     """Present in a multi-host sweep: the worker host whose device ran the cell."""
+    store: str | None = None
+    """Present when a multi-host sweep wrote the run folder to a shared store (`--store`): its URL, credentials
+    masked (`dir` then holds only the cell's results.json)."""
     package: PackageBuild | None = None
     """Present when the run recorded the package it installed."""
 

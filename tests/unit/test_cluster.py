@@ -291,10 +291,11 @@ def scenarios_with_a_ca(tmp_path: Path, size: int = 300_000) -> tuple[Path, byte
     return folder, ca
 
 
-def test_each_file_a_scenario_names_reaches_each_worker_once(
+def test_with_a_store_workers_write_run_folders_there_and_each_file_reaches_each_worker_once(
         scheduler: tuple[str, Process], workers: Callable[..., Process], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     import distributed
+    import fsspec
 
     scattered: list[tuple[tuple[str, ...], int]] = []
     scatter = distributed.Client.scatter
@@ -307,16 +308,44 @@ def test_each_file_a_scenario_names_reaches_each_worker_once(
     workers("host-a", "web-a")
     workers("host-b", "web-b")
     scenarios, ca = scenarios_with_a_ca(tmp_path)
-    out = tmp_path / "out"
-    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out)]) == 0
-    records = records_of(out / "latest")
+    store, out = tmp_path / "nfs store", tmp_path / "out"  # a space: the link is a file URL, %-encoded
+    store.mkdir()
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out),
+                 "--store", str(store)]) == 0
+    sweep_dir = (out / "latest").resolve()
+    cells = [f"{app}@{device}" for app in ("good", "bad") for device in ("web-a", "web-b")]
+    for cell in cells:
+        stored = store / sweep_dir.name / cell
+        assert (stored / "video.mp4").read_bytes().startswith(b"fake video of " + cell.encode())
+        assert {"observations.json", "index.html", "results.json"} <= {p.name for p in stored.iterdir()}
+        assert [p.name for p in (sweep_dir / "runs" / cell).iterdir()] == ["results.json"]  # no tar came back
+    records = records_of(sweep_dir)
     assert len(records) == 4 * 7 and not [r for r in records.values() if r["verdict"] == "error"]
+    for (app, device, _), record in records.items():
+        assert record["run"]["store"] == f"{store.as_uri()}/{sweep_dir.name}/{app}@{device}"
+        assert record["run"]["dir"] == f"runs/{app}@{device}"  # the sweep folder's fields are as before
+    index = (sweep_dir / "index.html").read_text(encoding="utf-8")
+    assert f'href="{store.as_uri()}/{sweep_dir.name}/good@web-a/index.html"' in index
+    assert "nfs%20store" in index and not list(store.glob("*/.fingertip-probe-*"))
     # The CA both apps name went to each worker once, not with each of the four cells.
     assert sorted(len(w) for w, _ in scattered) == [1, 1] and len({w for w, _ in scattered}) == 2
     assert sum(size for _, size in scattered) == 2 * len(ca)
     for host in ("host-a", "host-b"):
         staged = list((tmp_path / f"work-{host}" / "scenarios").glob("*/upstream-ca.pem"))
         assert len(staged) == 2 and {p.read_bytes() for p in staged} == {ca}  # one per app's bundle
+    # An object store (memory:// here: each worker's own memory) gets the folders; the report links there.
+    scattered.clear()
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out),
+                 "--store", "memory://lab/runs"]) == 0
+    second = (out / "latest").resolve()
+    records = records_of(second)
+    assert {r["run"]["store"] for r in records.values()} == {f"memory://lab/runs/{second.name}/{c}" for c in cells}
+    assert f'href="memory://lab/runs/{second.name}/bad@web-b/index.html"' in (second / "index.html").read_text()
+    assert all([p.name for p in (second / "runs" / cell).iterdir()] == ["results.json"] for cell in cells)
+    with distributed.Client(scheduler[0], timeout="15s") as client:
+        held = client.run(lambda: sorted(fsspec.filesystem("memory").find(f"/lab/runs/{second.name}")))
+    videos = sorted(path.split("/")[-2] for files in held.values() for path in files if path.endswith("video.mp4"))
+    assert videos == sorted(cells) and len(scattered) == 2
 
 
 # ── the pieces, without an engine ─────────────────────────────────────────────────────────────────────────────
@@ -382,9 +411,65 @@ def test_tls_needs_the_whole_set(tmp_path: Path) -> None:
     assert security_from(argparse.Namespace(tls_ca=None, tls_cert=None, tls_key=None)) is None
 
 
-def test_a_worker_takes_a_file_only_with_the_digest_the_sweep_named(
+def test_a_bad_store_is_refused_before_any_cell_runs(
+        tmp_path: Path, scenarios: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def sweep(*store: str, cluster: bool = True) -> int:
+        return main(["sweep", *(["--cluster", "tcp://127.0.0.1:9"] if cluster else []), "--scenarios",
+                     str(scenarios), "--out", str(tmp_path / "out"), *store])
+
+    assert sweep("--store", "nosuch://someone:SECRET@bucket/runs") == 2
+    said = capsys.readouterr().out
+    assert "--store" in said and "unknown protocol nosuch://" in said and "***@bucket" in said
+    assert "SECRET" not in said
+    assert sweep("--store", str(tmp_path / "not mounted")) == 2
+    assert "no such folder" in capsys.readouterr().out
+    assert sweep("--store", "file://relative/runs") == 2
+    assert sweep("--store", "memory://lab?key=SECRET") == 2
+    assert "SECRET" not in capsys.readouterr().out
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    assert sweep("--store", (tmp_path / "a-file").as_uri()) == 2
+    assert sweep("--store", "memory://lab/runs", cluster=False) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_store_takes_only_regular_files_under_the_cells_prefix(tmp_path: Path) -> None:
+    import fsspec
+
+    from harness.cluster.store import inside, masked, parse_store, segment
+
+    folder = tmp_path / "run"
+    (folder / "screens").mkdir(parents=True)
+    (folder / "screens" / "1.png").write_bytes(b"png")
+    (folder / "observations.json").write_text("{}", encoding="utf-8")
+    (folder / "passwd").symlink_to("/etc/passwd")
+    (folder / "etc").symlink_to("/etc", target_is_directory=True)
+    os.mkfifo(folder / "pipe")
+    store = parse_store("memory://unit-store/runs")
+    memory = fsspec.filesystem("memory")
+    try:
+        memory.pipe_file("/unit-store/runs/s1/app@dev/stale.txt", b"from an earlier attempt")
+        assert store.put_folder(folder, "s1", "app@dev") == 2
+        assert sorted(memory.find("/unit-store")) == ["/unit-store/runs/s1/app@dev/observations.json",
+                                                      "/unit-store/runs/s1/app@dev/screens/1.png"]
+    finally:
+        memory.rm("/unit-store", recursive=True)
+    for name in ("..", "a/b", "", "../x"):
+        with pytest.raises(ValueError):
+            segment(name)
+    for relative in ("../x", "/etc/passwd", "a/../../b"):
+        with pytest.raises(ValueError):
+            inside(relative)
+    assert masked("s3://KEY:SECRET@bucket/runs") == "s3://***@bucket/runs"
+    assert parse_store(str(tmp_path / "a b")).url == (tmp_path / "a b").as_uri()
+    assert parse_store("file://localhost" + str(tmp_path)).url == tmp_path.as_uri()
+
+
+def test_a_worker_checks_each_file_and_reports_a_store_it_cannot_write_as_the_cells_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fsspec
+
     from harness.cluster.contract import CellTask
+    from harness.cluster.store import RunStore
     from harness.cluster.worker import FingertipWorker
 
     monkeypatch.setattr(session_module, "execute_run", cluster_worker.fake_execute_run)
@@ -398,16 +483,25 @@ def test_a_worker_takes_a_file_only_with_the_digest_the_sweep_named(
     spec = WebDeviceSpec(id="web-a", labels=["os:web"])
     worker = FingertipWorker(Farm(path=tmp_path / "farm.yaml", devices=(spec,)), tmp_path / "work", "host-x")
 
-    def cell(sweep_id: str, given: dict[str, bytes]) -> Any:
-        return worker.run(CellTask(sweep_id=sweep_id, bundle=bundle, cell=spec, run_on="web-a"), given)
+    def cell(sweep_id: str, store: RunStore | None, given: dict[str, bytes]) -> Any:
+        return worker.run(CellTask(sweep_id=sweep_id, bundle=bundle, cell=spec, run_on="web-a", store=store), given)
 
     try:
-        tampered = cell("s0", {digest: b"not the CA" for digest in contents})
+        tampered = cell("s0", None, {digest: b"not the CA" for digest in contents})
         assert {r["verdict"] for r in tampered.records} == {"error"}
         assert all("not the file the sweep sent" in r["summary"] for r in tampered.records)
         assert not list((tmp_path / "work" / "scenarios").glob("*/upstream-ca.pem"))
-        ran = cell("s1", contents)
-        assert {r["verdict"] for r in ran.records} != {"error"}
-        assert [p.read_bytes() for p in (tmp_path / "work" / "scenarios").glob("*/upstream-ca.pem")] == [ca]
+        (tmp_path / "a-file").write_text("", encoding="utf-8")
+        refused = cell("s1", RunStore(url=(tmp_path / "a-file").as_uri()), contents)
+        assert {r["verdict"] for r in refused.records} == {"error"} and refused.run_tar
+        assert all("host-x" in r["summary"] and "共享存储" in r["summary"] and "a-file" in r["summary"]
+                   for r in refused.records)
+        unpack(refused.run_tar, tmp_path / "back")  # the run itself is not lost: it came back as a tar
+        assert (tmp_path / "back" / "video.mp4").is_file() and (tmp_path / "back" / "observations.json").is_file()
+        stored = cell("s2", RunStore(url="memory://unit-worker"), contents)
+        assert stored.run_tar == b"" and {r["verdict"] for r in stored.records} != {"error"}
+        assert {r["run"]["store"] for r in stored.records} == {"memory://unit-worker/s2/good@web-a"}
+        assert fsspec.filesystem("memory").cat_file("/unit-worker/s2/good@web-a/video.mp4").startswith(b"fake")
     finally:
         worker.close_all()
+        fsspec.filesystem("memory").rm("/unit-worker", recursive=True)
