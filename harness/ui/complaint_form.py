@@ -29,7 +29,7 @@ def submit_control(screen: Screen) -> UiNode | None:
              and n.role in ("button", "link")
              and any(n.label.strip().lower().startswith(w.lower()) for w in SUBMIT_WORDS)]
     after = [n for i, n in found if i > last_field]
-    return (after or [n for _, n in found] or [None])[0]
+    return next(iter(after or [n for _, n in found]), None)
 
 
 CONFIRM_LABELS = ("确定", "确认", "确认提交", "确定提交", "提交", "是", "是的", "好的", "确 定", "ok", "yes", "confirm",
