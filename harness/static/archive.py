@@ -28,7 +28,7 @@ RATIO_FROM_BYTES = 1 * MB
 MAX_MANIFEST_BYTES = 8 * MB
 """AndroidManifest.xml, module.json, pack.info: read into memory and parsed."""
 MAX_RESOURCES_BYTES = 64 * MB
-"""resources.arsc (the app's label lives there)."""
+"""resources.arsc / resources.index (the app's label lives there)."""
 MAX_NESTED_BYTES = 512 * MB
 """A HAP inside an .app, copied out (to a temporary file past 16 MB) to be read; nesting stops there."""
 MAX_HAPS_IN_APP = 64

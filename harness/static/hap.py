@@ -1,5 +1,6 @@
 """HAP / APP facts (HarmonyOS NEXT): module.json and pack.info — bundle name, main ability, API levels,
-requested permissions, background modes, native ABIs. An .app holds .hap files; its entry HAP is read (copied
+requested permissions, background modes, native ABIs — and the label, a `$string:` reference resolved in the HAP's
+resources.index (harness/static/hap_resources.py). An .app holds .hap files; its entry HAP is read (copied
 out under a cap; HAPs nested deeper are never opened). Every zip read is capped (harness/static/archive.py),
 the JSON is type-checked (harness/static/hap_model.py) and the names are checked (harness/static/names.py)."""
 
@@ -18,6 +19,7 @@ from harness.static.archive import (
     MAX_HAPS_IN_APP,
     MAX_MANIFEST_BYTES,
     MAX_NESTED_BYTES,
+    MAX_RESOURCES_BYTES,
     check_file,
     copy_entry,
     open_zip,
@@ -25,6 +27,7 @@ from harness.static.archive import (
 )
 from harness.static.facts import PackageError, PackageFacts
 from harness.static.hap_model import ModuleJson, PackInfo
+from harness.static.hap_resources import LabelResolution, resolve_label
 from harness.static.names import HARMONY_ABILITY, HARMONY_BUNDLE, HARMONY_MODULE
 
 M = TypeVar("M", bound=BaseModel)
@@ -133,6 +136,7 @@ def read_hap(path: Path) -> PackageFacts:
         pack = (_model(archive, "pack.info", path, PackInfo, inside) or _model(outer, "pack.info", path, PackInfo)
                 or PackInfo())
         files = archive.namelist()
+        index = read_entry(archive, "resources.index", path, MAX_RESOURCES_BYTES, inside) if module_json else None
     if module_json is None:
         raise PackageError(path, "no module.json (not a stage-model HAP)")
     app, module = module_json.app, module_json.module
@@ -146,12 +150,24 @@ def read_hap(path: Path) -> PackageFacts:
                         *[(HARMONY_ABILITY, a.name) for a in abilities],
                         *([(HARMONY_ABILITY, launcher)] if launcher else [])])
     abis = sorted({f.split("/")[1] for f in files if f.startswith("libs/") and f.endswith(".so") and f.count("/") >= 2})
+    label = resolve_label(app.label, index)
     return PackageFacts(
-        platform="harmony", path=str(path), package=bundle, label=app.label[:200],
+        platform="harmony", path=str(path), package=bundle, label=label.label,
         version_name=app.versionName[:200], version_code=app.versionCode, launcher=launcher,
         min_api=api_level(app.minAPIVersion if app.minAPIVersion is not None else api and api.compatible),
         target_api=api_level(app.targetAPIVersion if app.targetAPIVersion is not None else api and api.target),
         abis=tuple(abis), permissions=tuple(sorted({p.name for p in module.requestPermissions})),
         background_modes=tuple(sorted({mode for a in abilities for mode in a.backgroundModes})),
-        extra={"module": module.name, "module_type": module.type, "device_types": list(module.deviceTypes)},
+        extra={"module": module.name, "module_type": module.type, "device_types": list(module.deviceTypes),
+               **_label_notes(label)},
     )
+
+
+def _label_notes(label: LabelResolution) -> dict[str, str]:
+    """Where the label came from: `$string:app_name` and whose value (`base`, `zh_CN`); unresolved, the reference
+    and why, so a report never shows `$string:app_name` as if it were the app's name."""
+    if not label.reference:
+        return {}
+    if not label.resolved:
+        return {"label_reference": label.reference, "label_unresolved": label.problem}
+    return {"label_reference": label.reference, "label_qualifier": label.qualifier}

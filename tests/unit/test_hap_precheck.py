@@ -17,6 +17,7 @@ from tests.fakes.hap_build import HapSpec, build_app, build_hap
 def test_facts_read_from_a_hap(tmp_path: Path) -> None:
     facts = read_hap(build_hap(HapSpec(), tmp_path))
     assert (facts.platform, facts.package, facts.launcher) == ("harmony", "com.fingertip.harmony", "EntryAbility")
+    assert facts.label == "指尖测试"  # module.json's $string:app_name, resolved in resources.index
     assert (facts.min_api, facts.target_api) == (12, 12)
     assert facts.abis == ("arm64-v8a",)
     assert "ohos.permission.LOCATION_IN_BACKGROUND" in facts.permissions

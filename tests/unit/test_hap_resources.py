@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import struct
 import time
+import zipfile
 from pathlib import Path
 from typing import Literal
 
 import pytest
 
+from harness.static.hap import read_hap
 from harness.static.hap_resources import (
     MAX_CONFIGS,
     ResourceIndexError,
@@ -20,7 +22,7 @@ from harness.static.hap_resources import (
     resolve_label,
     string_values,
 )
-from tests.fakes.hap_build import Resource, resources_index
+from tests.fakes.hap_build import HapSpec, Resource, build_app, build_hap, resources_index
 
 LAYOUTS: tuple[Literal["restool", "restoolv2"], ...] = ("restool", "restoolv2")
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "device-outputs"
@@ -164,6 +166,34 @@ def test_many_qualifiers_sharing_one_huge_id_set_are_cut_off() -> None:
         string_values(data, name="app_name")
     assert time.monotonic() - started < 5
     assert "entries visited" in resolve_label("$string:app_name", data).problem
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_read_hap_names_the_app_from_its_index(tmp_path: Path, layout: Literal["restool", "restoolv2"]) -> None:
+    facts = read_hap(build_hap(HapSpec(app_name="市民服务", index_layout=layout), tmp_path))
+    assert facts.label == "市民服务"
+    assert (facts.extra["label_reference"], facts.extra["label_qualifier"]) == ("$string:app_name", "base")
+    bundle = read_hap(build_app(HapSpec(bundle="com.fingertip.bundle", app_name="一网通办"), tmp_path,
+                                features=("feature",)))
+    assert bundle.label == "一网通办"  # the entry HAP's index, not the feature's
+
+
+def test_read_hap_keeps_an_unresolved_reference_visible(tmp_path: Path) -> None:
+    source = build_hap(HapSpec(), tmp_path)
+    for case, index in {"no index": None, "zeros": b"\0" * 16,
+                        "another name": resources_index([("string", "title", {"base": "x"})])}.items():
+        hap = tmp_path / f"{case}.hap"
+        with zipfile.ZipFile(source) as original, zipfile.ZipFile(hap, "w") as copy:
+            for name in original.namelist():
+                if name != "resources.index":
+                    copy.writestr(name, original.read(name))
+            if index is not None:
+                copy.writestr("resources.index", index)
+        facts = read_hap(hap)
+        assert facts.label == "", case
+        assert facts.extra["label_reference"] == "$string:app_name", case
+        assert facts.extra["label_unresolved"], case
+        assert "label_qualifier" not in facts.extra, case
 
 
 def shared_indexes() -> list[Path]:
