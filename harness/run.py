@@ -168,6 +168,10 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             photo = make_canary_photo(paths.root / "canaries",
                                       f"{scenario.id}@{device.id}:{observations.started:.0f}")
             observations.canary_photo_hash = dhash(photo.read_bytes())
+            only_proxy = ipv6_only_proxy(scenario, paths, confdir, addresses, observations.canary_text) \
+                if scenario.ipv6.only_pass_s > 0 else None
+            if only_proxy is not None:
+                stack.callback(only_proxy.stop)
         setup = RunSetup(scenario=scenario, run_dir=paths.root, proxy_url=proxy.url,
                          ca_spki=ca_spki_hash(confdir), ca_cert=confdir / "mitmproxy-ca-cert.pem",
                          canary_photo=photo, device_hooks=paths.device_hooks, hook_secret=proxy.hook_secret)
@@ -187,6 +191,8 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
             with clock.phase("explore"):
                 explorer.run(scenario.steps)
             with clock.phase("dwell"):
+                if only_proxy is not None:
+                    only_proxy.start()  # boots while the app dwells: the IPv6-only pass finds it listening
                 time.sleep(scenario.explore.dwell_s)  # let periodic traffic (heartbeats) show itself
                 explorer.revisit()  # a reply to the canary complaint may have come meanwhile (Art. 18)
             device_s += walk.waited_s + scenario.explore.dwell_s
@@ -212,10 +218,9 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                            canary=observations.canary_text)
             observations.ipv6_hosts = [Ipv6HostResult.model_validate(p.to_dict()) for p in probes]
         # … and the app itself with IPv6-only upstream connections.
-        if scenario.ipv6.only_pass_s > 0:
+        if only_proxy is not None:
             with clock.phase("ipv6_only"):
-                observations.ipv6_only, only_device_s = ipv6_only_pass(scenario, device, paths, confdir, addresses,
-                                                                       photo, observations.canary_text)
+                observations.ipv6_only, only_device_s = ipv6_only_pass(scenario, device, only_proxy, confdir, photo)
             device_s += only_device_s
         if masked:  # what stays on disk is masked like the observations: reviewers receive this folder
             with clock.phase("mask"):
@@ -234,14 +239,21 @@ def mask_screen(screen: dict[str, Any]) -> dict[str, Any]:
             "key": redact(str(screen.get("key", ""))), "title": redact(str(screen.get("title", "")))}
 
 
-def ipv6_only_pass(scenario: Scenario, device: Device, paths: RunPaths, confdir: Path, addresses: AddressMap,
-                   photo: Path, canary_text: str = "") -> tuple[Ipv6OnlyPass, float]:
-    """Walk the app again, briefly, with every upstream connection over IPv6: which requests and
-    screens break, and the device's own seconds in it. No complaint is filed twice (this explorer has no
-    canary text) and the proxy still answers anything carrying the run's canary itself; no video."""
-    folder = paths.root / "ipv6-only"
-    with CaptureProxy(folder, confdir, addresses, only_family=6, ports=port_map(scenario),
-                      upstream_ca=scenario.upstream_ca, canary_text=canary_text) as proxy:
+def ipv6_only_proxy(scenario: Scenario, paths: RunPaths, confdir: Path, addresses: AddressMap,
+                    canary_text: str) -> CaptureProxy:
+    """The IPv6-only pass's proxy (not started): every upstream connection over IPv6, its own files."""
+    return CaptureProxy(paths.root / "ipv6-only", confdir, addresses, only_family=6, ports=port_map(scenario),
+                        upstream_ca=scenario.upstream_ca, canary_text=canary_text)
+
+
+def ipv6_only_pass(scenario: Scenario, device: Device, proxy: CaptureProxy, confdir: Path,
+                   photo: Path) -> tuple[Ipv6OnlyPass, float]:
+    """Walk the app again, briefly, with every upstream connection over IPv6 (`proxy`, from ipv6_only_proxy):
+    which requests and screens break, and the device's own seconds in it. No complaint is filed twice (this
+    explorer has no canary text) and the proxy still answers anything carrying the run's canary itself; no
+    video."""
+    folder = proxy.run_dir
+    with proxy.wait_ready():
         setup = RunSetup(scenario=scenario, run_dir=folder, proxy_url=proxy.url, ca_spki=ca_spki_hash(confdir),
                          ca_cert=confdir / "mitmproxy-ca-cert.pem", canary_photo=photo, hook_secret=proxy.hook_secret)
         settings = scenario.explore.model_copy(update={"budget_s": scenario.ipv6.only_pass_s, "dwell_s": 0})

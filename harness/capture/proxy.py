@@ -93,6 +93,7 @@ class CaptureProxy:
         """Hook reports must carry it (the app can post to the hook sink too); given to the device's script."""
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._started = 0.0
 
     @property
     def url(self) -> str:
@@ -127,15 +128,32 @@ class CaptureProxy:
         return command
 
     def __enter__(self) -> CaptureProxy:
+        self.start()
+        return self.wait_ready()
+
+    def start(self) -> None:
+        """Spawn mitmdump without waiting for it (it boots in seconds: a run starts it while the app dwells, and
+        `wait_ready` finds it listening). The caller stops it, started or not."""
+        if self._process is not None:
+            return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.confdir.mkdir(parents=True, exist_ok=True)
         ready = self.run_dir / "proxy.ready"
         ready.unlink(missing_ok=True)
+        self._started = time.monotonic()
         with open(self.files.log, "ab") as log:
             self._process = subprocess.Popen(self.command(ready), stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL)
+
+    def wait_ready(self) -> CaptureProxy:
+        """Until mitmdump listens (started now if it was not), within `start_timeout` of its start."""
+        if self.port is not None and self.alive():
+            return self
+        self.start()
+        assert self._process is not None
+        ready = self.run_dir / "proxy.ready"
         try:  # whatever stops the start (a timeout, Ctrl-C, SIGTERM) must not leave mitmdump running
-            deadline = time.monotonic() + self.start_timeout
+            deadline = self._started + self.start_timeout
             while not ready.exists():
                 if self._process.poll() is not None:
                     raise CaptureError(f"mitmdump exited with {self._process.returncode} while starting",

@@ -410,3 +410,25 @@ def test_complaint_gate_needs_the_proxy_to_see_this_runs_probe(tmp_path: Path) -
         assert "无法发出" in ComplaintGate(object(), proxy, LaunchInfo(started=0))()
         no_route = LaunchInfo(started=0, capture=False, capture_note="proxy: none")
         assert "proxy: none" in ComplaintGate(_ProbingDevice(proxy, True), proxy, no_route)()
+
+
+def test_a_proxy_started_ahead_is_waited_for_once_and_stopped_whether_or_not_it_was_waited_for(
+        tmp_path: Path) -> None:
+    """The IPv6-only pass's proxy boots during the dwell: start() returns at once, wait_ready() finds it
+    listening (the same process, however often asked), stop() ends it even if nobody waited."""
+    proxy = CaptureProxy(tmp_path / "run", tmp_path / "ca", {})
+    proxy.start()
+    try:
+        process = proxy._process
+        assert process is not None and proxy.port is None
+        proxy.start()
+        assert proxy._process is process  # started once
+        assert proxy.wait_ready() is proxy and proxy.port and proxy.wait_ready().port == proxy.port
+        assert proxy._process is process and proxy.alive()
+    finally:
+        proxy.stop()
+    assert process.poll() is not None
+    unwaited = CaptureProxy(tmp_path / "other", tmp_path / "ca", {})
+    unwaited.start()
+    spawned = unwaited._process
+    assert unwaited.stop() is not None and spawned is not None and spawned.poll() is not None
