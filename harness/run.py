@@ -257,7 +257,7 @@ def ipv6_only_pass(scenario: Scenario, device: Device, proxy: CaptureProxy, conf
         setup = RunSetup(scenario=scenario, run_dir=folder, proxy_url=proxy.url, ca_spki=ca_spki_hash(confdir),
                          ca_cert=confdir / "mitmproxy-ca-cert.pem", canary_photo=photo, hook_secret=proxy.hook_secret)
         settings = scenario.explore.model_copy(update={"budget_s": scenario.ipv6.only_pass_s, "dwell_s": 0})
-        explorer = Explorer(device, settings, photo, folder / "screens")
+        explorer = Explorer(device, settings, photo, None)  # screens are named by key there: no screenshots
         started, launch_s = time.perf_counter(), 0.0
         try:
             device.launch(setup)

@@ -6,7 +6,8 @@ first, best branches first (我的 / 关于 / 设置, complaint paths, check-in 
 share of what is left of the budget, so one deep branch cannot eat it. On each screen tabs come first, then
 controls whose text the articles need, then the rest, unlabeled controls last (a few per screen). A control
 is tried once; it is tapped again only to reach what lies behind it. A form is one place whatever is typed
-or chosen in it: its controls are tried once and the walk leaves it. Every new screen gets a screenshot.
+or chosen in it: its controls are tried once and the walk leaves it. Every new screen gets a screenshot
+(when the explorer is given a folder for them).
 
 The walk stays inside the app: at its entry it goes to the start instead of back (back there would leave the
 app), and a screen outside the app (another host, the browser's new-tab page) is left at once and never
@@ -235,7 +236,7 @@ class Branch:
 
 
 class Explorer:
-    def __init__(self, device: Device, settings: Explore, canary_photo: Path, shots: Path,
+    def __init__(self, device: Device, settings: Explore, canary_photo: Path, shots: Path | None,
                  clock: Callable[[], float] = time.time, canary_text: str = "",
                  complaint_gate: Callable[[], str] | None = None) -> None:
         self.device = device
@@ -247,6 +248,7 @@ class Explorer:
         self.settings = settings
         self.canary_photo = canary_photo
         self.shots = shots
+        """Where each new screen's screenshot goes; None: none taken (the IPv6-only pass names screens by key)."""
         self.clock = clock
         self.walk = Walk()
         self._seen: set[str] = set()
@@ -305,16 +307,7 @@ class Explorer:
             self._stale = 0
         if (signature, content) not in self._contents:
             self._contents.add((signature, content))
-            shot = self.shots / f"{len(self.walk.screens):03d}-{signature}.png"
-            self.shots.mkdir(parents=True, exist_ok=True)
-            try:
-                self.device.screenshot(shot)
-                ref = f"{self.shots.name}/{shot.name}"
-            except AppHung:
-                raise
-            except UiError as e:  # a missing picture must not end the walk
-                self.walk.problems.append(f"screenshot failed on {screen.key}: {e}")
-                ref = None
+            ref = self._screenshot(screen, signature) if self.shots is not None else None
             self.walk.screens.append(ScreenVisit(t=self.clock(), signature=signature, screen=screen.to_dict(),
                                                  screenshot=ref))
         where = place(screen)
@@ -326,6 +319,19 @@ class Explorer:
                 if tracking_control(node):
                     self._tracking.setdefault(self._key(where, node), (where, node))
         return screen
+
+    def _screenshot(self, screen: Screen, signature: str) -> str | None:
+        assert self.shots is not None
+        shot = self.shots / f"{len(self.walk.screens):03d}-{signature}.png"
+        self.shots.mkdir(parents=True, exist_ok=True)
+        try:
+            self.device.screenshot(shot)
+            return f"{self.shots.name}/{shot.name}"
+        except AppHung:
+            raise
+        except UiError as e:  # a missing picture must not end the walk
+            self.walk.problems.append(f"screenshot failed on {screen.key}: {e}")
+            return None
 
     def _dismiss(self, screen: Screen) -> Screen:
         """Close a dialog that covers the page (its 关闭 / 我知道了 / 同意 / ×, else Escape) before the walk goes

@@ -545,3 +545,11 @@ def test_the_forms_own_submit_is_the_one_after_its_fields_not_a_tab_named_like_i
                         canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
     explorer.run()
     assert [a.label for a in explorer.walk.actions if a.kind == "submit"] == ["提交"]
+
+
+def test_without_a_screenshot_folder_the_walk_takes_none(tmp_path: Path) -> None:
+    device = FakeDevice()
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", None)  # type: ignore[arg-type]
+    explorer.run()
+    assert explorer.walk.screens and not device.shots
+    assert all(v.screenshot is None for v in explorer.walk.screens)
