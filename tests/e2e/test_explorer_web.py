@@ -124,6 +124,13 @@ def explorer_for(device: WebDevice, tmp_path: Path, **settings: float) -> Explor
     return Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens")
 
 
+def filing_explorer(device: WebDevice, tmp_path: Path, canary: str, max_actions: int) -> Explorer:
+    """An explorer that files its one complaint with `canary` (the gate lets it through)."""
+    explore = Explore(budget_s=30, max_actions=max_actions, settle_s=1)
+    return Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens",
+                    canary_text=canary, complaint_gate=lambda: "")
+
+
 def test_windows_foreign_pages_and_the_entry_keep_the_walk_inside_the_app(
         device: WebDevice, origin: int, tmp_path: Path) -> None:
     proxy, _ = launched(device, tmp_path, origin, "/")
@@ -208,9 +215,7 @@ def test_a_dialog_over_the_page_is_closed_and_the_page_behind_it_walked(
 def test_a_complaint_form_in_a_same_origin_iframe_is_filled_and_submitted(
         device: WebDevice, origin: int, tmp_path: Path) -> None:
     proxy, _ = launched(device, tmp_path, origin, "/framed")
-    explore = Explore(budget_s=30, max_actions=10, settle_s=1)
-    explorer = Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens",
-                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    explorer = filing_explorer(device, tmp_path, "指尖检测金丝雀beef01", max_actions=10)
     try:
         walk = explorer.run()
     finally:
@@ -226,9 +231,7 @@ def test_a_complaint_form_in_a_same_origin_iframe_is_filled_and_submitted(
 def test_native_dialogs_are_answered_read_and_only_the_complaint_is_confirmed(
         device: WebDevice, origin: int, tmp_path: Path) -> None:
     proxy, _ = launched(device, tmp_path, origin, "/confirm")
-    explore = Explore(budget_s=30, max_actions=12, settle_s=1)
-    explorer = Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens",
-                        canary_text="指尖检测金丝雀beef02", complaint_gate=lambda: "")
+    explorer = filing_explorer(device, tmp_path, "指尖检测金丝雀beef02", max_actions=12)
     try:
         walk = explorer.run()
         device.home()
