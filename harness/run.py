@@ -214,9 +214,8 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                 _collect(observations, proxy, walk, video, paths, masked)
         # While the app's servers are still up: its hosts over IPv4 and over IPv6 …
         with clock.phase("ipv6_probe"):
-            probes = probe(observations.app_flows(), addresses, scenario.upstream_ca, scenario.ipv6.resolver,
-                           canary=observations.canary_text)
-            observations.ipv6_hosts = [Ipv6HostResult.model_validate(p.to_dict()) for p in probes]
+            observations.ipv6_hosts = ipv6_probes(proxy.files.flows, scenario, addresses, observations.canary_text,
+                                                  masked)
         # … and the app itself with IPv6-only upstream connections.
         if only_proxy is not None:
             with clock.phase("ipv6_only"):
@@ -229,6 +228,25 @@ def execute_run(scenario: Scenario, device: Device, sweep_dir: Path, sweep_id: s
                                      device_s=round(device_s, 2), phases=clock.phases)
         observations.save(paths.root)
     return observations
+
+
+def ipv6_probes(flows_file: Path, scenario: Scenario, addresses: AddressMap, canary_text: str,
+                masked: bool) -> list[Ipv6HostResult]:
+    """The app's hosts probed over IPv4 and IPv6 by repeating its GETs as it sent them (the flows kept in the
+    observations are masked, and a masked path is not a request the app made), what is kept of each probe masked
+    like the flows."""
+    sent = [f for f in read_flows(flows_file, masked=False)[0] if not f.refused]
+    results = [p.to_dict() for p in probe(sent, addresses, scenario.upstream_ca, scenario.ipv6.resolver,
+                                          canary=canary_text)]
+    return [Ipv6HostResult.model_validate(masked_probe(r) if masked else r) for r in results]
+
+
+def masked_probe(result: dict[str, Any]) -> dict[str, Any]:
+    """An IPv6 probe's result as kept: the paths it repeated masked like the flows' (its errors quote them)."""
+    paths = [{**p, "path": redact(str(p.get("path", ""))),
+              "v6_error": redact(str(p["v6_error"])) if p.get("v6_error") else p.get("v6_error")}
+             for p in result.get("paths", [])]
+    return {**result, "paths": paths}
 
 
 def mask_screen(screen: dict[str, Any]) -> dict[str, Any]:

@@ -43,8 +43,9 @@ class HostProbe:
 
     @property
     def v6_same(self) -> bool:
-        """Every probed path answered over IPv6 as it did over IPv4."""
-        return self.aaaa and bool(self.paths) and all(p["same"] for p in self.paths)
+        """Every probed path that answered over IPv4 answered over IPv6 alike. A path IPv4 did not answer either
+        (the server gone, a request that cannot be repeated) says nothing about IPv6."""
+        return self.aaaa and bool(self.paths) and all(p["same"] for p in self.paths if p["v4"] is not None)
 
     def to_dict(self) -> dict[str, object]:
         return {"host": self.host, "aaaa": self.aaaa, "a": self.a, "v6_same": self.v6_same, "paths": self.paths,

@@ -713,3 +713,14 @@ def test_hook_events_are_typed_and_keep_what_came_with_them() -> None:
     assert stall.detail == {"duration_ms": "9000"}
     assert (frida.kind, frida.field("source"), frida.field("pid"), frida.detail) == ("location", "frida", "4242", {})
     assert monitoring.check(again).details["longest_stall_ms"] == 0
+
+
+def test_a_path_ipv4_did_not_answer_either_says_nothing_about_ipv6() -> None:
+    from harness.observe.ipv6 import HostProbe
+
+    host = HostProbe("api.demo.test", aaaa=True, a=True, paths=[
+        {"method": "GET", "path": "/a", "v4": 200, "v6": 200, "same": True},
+        {"method": "GET", "path": "/gone", "v4": None, "v6": None, "same": False}])
+    assert host.v6_same
+    host.paths.append({"method": "GET", "path": "/b", "v4": 200, "v6": None, "same": False})
+    assert not host.v6_same

@@ -432,3 +432,55 @@ def test_a_proxy_started_ahead_is_waited_for_once_and_stopped_whether_or_not_it_
     unwaited.start()
     spawned = unwaited._process
     assert unwaited.stop() is not None and spawned is not None and spawned.poll() is not None
+
+
+def test_ipv6_probes_repeat_the_request_the_app_sent_and_keep_it_masked(tmp_path: Path) -> None:
+    """Paths carry phone and order numbers: the flows kept are masked (no longer a request anyone could send),
+    the probe repeats what the app sent, over IPv4 and IPv6, and keeps the path masked."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from mitmproxy import io
+
+    from harness.config.scenario import Scenario
+    from harness.run import ipv6_probes
+
+    asked: list[str] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200 if self.path.startswith("/orders/query?no=13800138000") else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    class V6(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), Answer)]
+    servers.append(V6(("::1", servers[0].server_address[1]), Answer))
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = servers[0].server_address[1]
+    try:
+        flow = tflow.tflow(req=tutils.treq(host="api.demo.test", port=port, method=b"GET",
+                                           path=b"/orders/query?no=13800138000&code=6825"))
+        path = tmp_path / "flows.mitm"
+        with open(path, "wb") as f:
+            io.FlowWriter(f).add(flow)
+        scenario = Scenario.model_validate({
+            "path": tmp_path / "s.yaml", "id": "probe", "name": "探测", "platform": "web",
+            "entry": f"http://api.demo.test:{port}/", "hosts": {"api.demo.test": ["127.0.0.1", "::1"]},
+        }, context={"path": tmp_path / "s.yaml"})
+        addresses = {"api.demo.test": [("127.0.0.1", port), ("::1", port)]}
+        [host] = ipv6_probes(path, scenario, addresses, "", masked=True)
+    finally:
+        for server in servers:
+            server.shutdown()
+    assert asked == ["/orders/query?no=13800138000&code=6825"] * 2  # over IPv4, then IPv6
+    assert host.v6_same and host.paths[0].v4 == host.paths[0].v6 == 200
+    assert "13800138000" not in host.paths[0].path
