@@ -1,7 +1,8 @@
 """Real outputs captured on Android / HarmonyOS devices by others (../shared/device-outputs, see its
 PROVENANCE.md) parse as its expected.json states. The files stay outside the project: skipped when absent.
 
-Package samples (`kind: package`) belong to the static precheck's tests and are not read here."""
+Package samples (`kind: package`, binaries PROVENANCE.md names but does not ship) are read by the static
+reader and prechecked when a lab has fetched them into the folder, skipped one by one otherwise."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from harness.devices.android import output as android
 from harness.devices.common.crash import Crash
 from harness.devices.harmony import output as harmony
+from harness.static.facts import DeviceFacts, PackageFacts, blocking, precheck
+from harness.static.inspect import read_package
 from harness.ui.tree import Screen
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "device-outputs"
@@ -27,6 +30,53 @@ def _samples() -> list[Any]:
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"{SHARED} is not here"), id="no-device-outputs")]
     samples = json.loads(EXPECTED.read_text(encoding="utf-8"))["samples"]
     return [pytest.param(s, id=s["id"]) for s in samples if s["kind"] in PARSED_HERE]
+
+
+def _package_samples() -> list[Any]:
+    if not EXPECTED.exists():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{SHARED} is not here"), id="no-device-outputs")]
+    samples = [s for s in json.loads(EXPECTED.read_text(encoding="utf-8"))["samples"] if s["kind"] == "package"]
+    return [pytest.param(s, id=s["id"], marks=[] if (SHARED / s["file"]).is_file() else pytest.mark.skip(
+        reason=f"{s['file']} is not shipped (PROVENANCE.md names where to fetch it)")) for s in samples]
+
+
+PACKAGE_FIELDS = {"platform", "package", "label", "version_name", "version_code", "launcher", "min_api",
+                  "target_api", "cleartext"}
+
+
+def _package_matches(facts: PackageFacts, want: dict[str, Any], args: dict[str, Any]) -> None:
+    for key, value in want.items():
+        if key in PACKAGE_FIELDS:
+            assert getattr(facts, key) == value, (key, getattr(facts, key), value)
+        elif key in ("abis", "permissions", "signatures"):
+            assert sorted(getattr(facts, key)) == sorted(value), (key, getattr(facts, key))
+        elif key == "permission_count":
+            assert len(facts.permissions) == value, facts.permissions
+        elif key == "permissions_include":
+            assert set(value) <= set(facts.permissions), set(value) - set(facts.permissions)
+        elif key.startswith("extra."):
+            assert facts.extra.get(key.removeprefix("extra.")) == value, (key, facts.extra)
+        elif key == "precheck_codes":
+            assert sorted({i.code for i in precheck(facts, None)}) == sorted(value)
+        elif key == "blocking_codes":
+            device = DeviceFacts(api=int(args["device_api"]))
+            assert [i.code for i in blocking(precheck(facts, device))] == value
+        else:
+            raise AssertionError(f"expected.json key {key} is not checked here")
+
+
+@pytest.mark.parametrize("sample", _package_samples())
+def test_real_package_reads_as_expected(sample: dict[str, Any]) -> None:
+    """Third-party .apk / .hap builds: the static reader's facts and the precheck's verdict as stated."""
+    _package_matches(read_package(SHARED / sample["file"]), sample["expect"], sample.get("args", {}))
+
+
+def test_every_kind_in_expected_json_is_checked() -> None:
+    """A sample of a kind no test reads would pass by being ignored."""
+    if not EXPECTED.exists():
+        pytest.skip(f"{SHARED} is not here")
+    kinds = {s["kind"] for s in json.loads(EXPECTED.read_text(encoding="utf-8"))["samples"]}
+    assert kinds <= PARSED_HERE | {"package"}, kinds - PARSED_HERE
 
 
 def _crash_matches(crash: Crash, want: dict[str, Any]) -> None:
