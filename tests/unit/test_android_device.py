@@ -707,3 +707,92 @@ def test_probe_records_a_phones_outputs_and_how_they_parse(
     assert all(r.parsed or r.problem for r in results)
     assert "R58M12345AB" in (tmp_path / "fixtures" / "PROVENANCE.md").read_text()
     assert not [c for c in fake.commands[before:] if c.startswith(("pm install", "am start", "settings put"))]
+
+
+def test_launch_time_leaves_out_the_frida_gate_and_the_logcat_ring_is_enlarged_first(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 500 ms the spawn gate held the app is the harness's, not the app's launch time; the logcat ring is
+    enlarged before the app starts, so its early lines are still there when the run's log is read."""
+    fake, _, server = farm
+    device = opened(server, tmp_path)
+
+    def hooks(setup: RunSetup, package: str) -> list[str]:
+        device._hooks = type("Hooks", (), {"close": lambda self: None, "gate_pauses": {package: 0.5}})()
+        return ["Frida stand-in"]
+
+    monkeypatch.setattr(device, "_start_hooks", hooks)
+    info = device.launch(run_setup(tmp_path, apk))
+    assert info.launch_ms == 212.0  # TotalTime 712 ms less the gate's 500 ms
+    assert any("Frida 注入暂停 500 ms" in n for n in info.notes)
+    start = fake.commands.index(f"am start -W -n {PACKAGE}/{PACKAGE}.MainActivity")
+    assert "logcat -G 16M" in fake.commands[:start]
+    device.finish()
+    device.__exit__()
+
+
+def test_a_large_apk_gets_a_longer_install_timeout(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert android_module.install_timeout(300 * 2**20) == 720  # 12 minutes for 300 MB, not adb's 2
+    _, _, server = farm
+    device = opened(server, tmp_path)
+    timeouts: list[float] = []
+    shell2 = device._sh2
+
+    def recording(command: str | list[str], timeout: float = 120) -> tuple[str, int]:
+        if list(command)[:2] == ["pm", "install"]:
+            timeouts.append(timeout)
+        return shell2(command, timeout)
+
+    monkeypatch.setattr(device, "_sh2", recording)
+    device.launch(run_setup(tmp_path, apk))
+    assert timeouts == [android_module.install_timeout(apk.stat().st_size)]
+    device.finish()
+    device.__exit__()
+
+
+def test_behind_a_remote_adb_server_frida_and_scrcpy_go_to_its_host(
+        tmp_path: Path, apk: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`adb forward` and scrcpy's forwarded tunnel listen on the adb server's host: Frida is reached at
+    `<adb host>:<port>` and scrcpy is told `--tunnel-host`, with adb pointed at that server."""
+    from harness.devices.android import record
+    from harness.instrumentation import frida_server
+
+    _, _, server = farm
+    monkeypatch.setattr(AdbDeviceSpec, "remote_adb_host", property(lambda spec: "10.1.2.3"))
+    made: list[dict[str, Any]] = []
+
+    class Server:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(kwargs)
+
+        def start(self) -> None:
+            raise DeviceError("phone", "stand-in: no frida-server here")
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(frida_server, "FridaServer", Server)
+    started: list[tuple[list[str], dict[str, str]]] = []
+
+    class Scrcpy:
+        def __init__(self, argv: list[str], env: dict[str, str], **kwargs: Any) -> None:
+            started.append((argv, env))
+
+    monkeypatch.setattr(record.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(record.subprocess, "Popen", Scrcpy)
+    device = AndroidDevice(spec_for(server, frida=True).model_copy(update={"recorder": "scrcpy"}), tmp_path)
+    device.__enter__()
+    device._driver = StandInDriver()
+    info = device.launch(run_setup(tmp_path, apk))
+    assert made and made[0]["host"] == "10.1.2.3"
+    assert any("Frida 未运行" in n for n in info.notes)
+    device.start_recording(tmp_path / "video.mp4")
+    argv, env = started[0]
+    assert "--tunnel-host=10.1.2.3" in argv
+    assert (env["ANDROID_ADB_SERVER_ADDRESS"], env["ANDROID_ADB_SERVER_PORT"]) == ("127.0.0.1", str(server.port))
+    device._recorder = None
+    device.finish()
+    device.__exit__()

@@ -66,6 +66,12 @@ DANGEROUS = ("android.permission.ACCESS_FINE_LOCATION", "android.permission.ACCE
 """Runtime permissions granted after `pm clear`, so the walk reaches what they guard."""
 
 
+def install_timeout(size: int) -> float:
+    """Seconds `pm install` may take: dex2oat of a large APK takes minutes on slow phones, so 2 minutes plus
+    2 s a megabyte (a 300 MB APK: 12 minutes)."""
+    return 120 + 2 * size / 2**20
+
+
 def adb_client(spec: AdbDeviceSpec) -> adbutils.AdbClient:
     return adbutils.AdbClient(host=spec.adb_address.host, port=spec.adb_address.port)
 
@@ -252,8 +258,7 @@ class AndroidDevice(ShellDevice):
         except adbutils.AdbError as e:
             raise DeviceError(self.id, f"push {apk.name} to {remote}: {e}") from e
         flags = ["-r", "-t"] + (["-g"] if self.api >= 23 else [])
-        # dex2oat of a large APK takes minutes on slow phones: 2 minutes plus 2 s a megabyte
-        timeout = 120 + 2 * apk.stat().st_size / 2**20
+        timeout = install_timeout(apk.stat().st_size)
         try:
             outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote], timeout=timeout)[0])
             if outcome.reason in out.REINSTALL_CLEAN:  # another signature or a newer version: start clean
