@@ -273,6 +273,8 @@ class Explorer:
         self._stays: set[str] = set()
         """Places whose dialog would not close: not tried again on every visit."""
         self._home: Screen | None = None
+        self._chrome: set[tuple[str, str, tuple[int, int, int, int]]] = set()
+        """The start screen's controls by role, label and place on the screen: met alike deeper, the app's chrome."""
         self.submitted = False
         """The canary complaint was submitted: the tracking place is worth a second look after the dwell."""
         self.acceptance = ""
@@ -409,9 +411,14 @@ class Explorer:
         return (not self._stop_reason() and self.clock() < self._branch_deadline
                 and self._actions < self._branch_actions)
 
-    @staticmethod
-    def _key(where: str, node: UiNode) -> ControlKey:
-        return ("tabbar" if node.in_tabbar else where, node.role, node.label or f"#{node.ref}")
+    def _key(self, where: str, node: UiNode) -> ControlKey:
+        """A control is tried once per place; a tab once wherever it shows, and so is the app's own chrome: a
+        control drawn where the start screen draws it, alike (a header's ⌂ / 我的 on every page)."""
+        if node.in_tabbar:
+            where = "tabbar"
+        elif node.bounds != (0, 0, 0, 0) and (node.role, node.label, node.bounds) in self._chrome:
+            where = "chrome"
+        return (where, node.role, node.label or f"#{node.ref}")
 
     # ── acting ─────────────────────────────────────────────────────────────────────────────
     def act(self, node: UiNode, before: Screen) -> Screen:
@@ -694,6 +701,7 @@ class Explorer:
             home = self.observe()
             self._routes[place(home)] = []
             self._home = home
+            self._chrome = {(n.role, n.label, n.bounds) for n in home.nodes if n.clickable and n.label}
             self.deepen(home, self.survey(home))
             stopped = self._stop_reason() or "done"
         except WalkOver as e:

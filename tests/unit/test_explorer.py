@@ -553,3 +553,30 @@ def test_without_a_screenshot_folder_the_walk_takes_none(tmp_path: Path) -> None
     explorer.run()
     assert explorer.walk.screens and not device.shots
     assert all(v.screenshot is None for v in explorer.walk.screens)
+
+
+class WithHeader(FakeDevice):
+    """Every page starts with the app's header (⌂ and ☺ icons, each always at its place); the rest of a page
+    lies below it."""
+
+    def screen(self) -> Screen:
+        from dataclasses import replace
+
+        screen = super().screen()
+        nodes = tuple(replace(n, bounds=(0, 0, 40, 40) if i == 0 else (350, 0, 390, 40) if i == 1 else
+                              (0, 60 * i, 390, 60 * i + 40)) for i, n in enumerate(screen.nodes))
+        return Screen(key=screen.key, title=screen.title, nodes=nodes, texts=screen.texts)
+
+
+def test_the_apps_header_on_every_page_is_tried_once_not_on_every_page(tmp_path: Path) -> None:
+    header: Page = [("link", "⌂|首页", "home"), ("link", "☺|我的", "me")]
+    app: dict[str, Page] = {
+        "home": [*header, ("link", "办事大厅", "hall"), ("link", "政策解读", "policy")],
+        "me": [*header, ("link", "关于我们", "about"), ("link", "我的收藏", "fav")],
+        "about": [*header, ("link", "备案信息", "filing"), ("link", "用户协议", "terms")],
+        "filing": header, "hall": header, "policy": header, "fav": header, "terms": header,
+    }
+    device = WithHeader(app)
+    walk(tmp_path, device, max_actions=20)
+    assert "备案信息" in device.taps
+    assert device.taps.count("⌂") <= 2 and device.taps.count("☺") <= 3, device.taps  # survey, and ways in to 我的
