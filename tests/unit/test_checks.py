@@ -546,6 +546,18 @@ def hook(kind: str, t: float, **detail: object) -> dict:
     return {"kind": kind, "t": T0 + t, "detail": detail}
 
 
+def test_an_error_that_keeps_coming_back_fails_a_few_different_ones_go_to_review() -> None:
+    ticking = observations([screen("/")])
+    ticking.alive_at_end = True
+    ticking.hook_events = [hook("js-error", 10 + i, message="TypeError: null") for i in range(8)]
+    finding = monitoring.check(ticking)
+    assert finding.verdict == "fail" and "反复出现" in finding.summary and finding.details["recurring_errors"] == 1
+    burst = observations([screen("/")])  # five at once (one failed render), or a few different ones: a look
+    burst.alive_at_end = True
+    burst.hook_events = [hook("js-error", 10, message="TypeError: a")] * 5 + [hook("js-error", 20, message="b")]
+    assert monitoring.check(burst).verdict == "review"
+
+
 def test_monitoring_freeze_fails_errors_review_clean_passes() -> None:
     clean = observations([screen("/", texts=("首页",))])
     clean.alive_at_end, clean.launch_ms, clean.metrics = True, 420.0, {"memory_mb": 3.2}
