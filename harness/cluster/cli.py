@@ -116,7 +116,8 @@ def add_verbs(verbs: Any) -> None:
     worker.add_argument("--work", metavar="DIR", help="run folders before they go back (default: "
                                                       "~/.cache/fingertip/worker)")
     worker.add_argument("--listen", metavar="HOST[:PORT]",
-                        help="where the scheduler reaches this worker (default: the interface facing it)")
+                        help="where Dask's worker opens its port (default: the interface facing the scheduler); a "
+                             "sweep needs no connection to it")
     worker.add_argument("--name", help="this host's name in reports and on the engine (default: the machine's "
                                        "host name; one worker per name)")
     add_tls_options(worker)

@@ -1,9 +1,10 @@
 """What crosses the wire between the submitting host and the workers: typed, picklable models.
 
 A scenario names by sha256 the files a worker cannot be assumed to have (the app package, the upstream CA); their
-content goes to each worker once per sweep, apart from the cells (the submitting sweep scatters it), and the
-worker checks it against the digest before writing it to its cache. A `serve:` sample backend is taken from the
-worker's own Fingertip checkout, by its path relative to the project, since it is code the worker runs.
+content goes to each worker once per sweep, apart from the cells (in a package task pinned to the worker, which its
+cells there depend on), and the worker checks it against the digest before writing it to its cache. A `serve:`
+sample backend is taken from the worker's own Fingertip checkout, by its path relative to the project, since it is
+code the worker runs.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """`fingertip sweep --cluster ADDRESS`: every app × device cell as an engine task on the host owning the device.
 
-The farm is the union of the connected workers' devices. Each cell is a task restricted to its device's
-resource; a scenario's files (package, upstream CA) are put on each worker once per sweep, as engine data its
-cells there depend on. Outcomes are written into the sweep folder the moment they arrive (run folder unpacked,
+The farm is the union of the connected workers' devices, as each announced it in the scheduler's metadata. Each
+cell is a task restricted to its device's resource; a scenario's files (package, upstream CA) go to each worker
+once per sweep in a task pinned there, whose result its cells there depend on. Outcomes come back through the
+scheduler's metadata, where the worker put them over its own connection. Nothing here makes the scheduler or
+this client connect to a worker (no gather, scatter or Client.run): workers need only reach the scheduler.
+Outcomes are written into the sweep folder the moment they arrive (run folder unpacked,
 or left where the worker wrote it in the sweep's store; the cell's results.json), so an interrupted sweep keeps
 them and `--resume` runs only the rest. A worker that disappears leaves its unfinished cells to an equivalent
 device (same kind and labels) on a live worker, or ends them as `error` naming the lost host; a device
@@ -12,7 +15,9 @@ quarantined on its host hands its cells on alike.
 from __future__ import annotations
 
 import logging
+import pickle
 import secrets
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +29,7 @@ from harness.checks.registry import checks_for
 from harness.cluster.contract import CellOutcome, CellTask, ScenarioBundle, WorkerFarm, bundle_scenario, equivalent
 from harness.cluster.store import RunStore
 from harness.cluster.transfer import unpack
-from harness.cluster.worker import close_sweep, device_resource, run_cell, worker_farm
+from harness.cluster.worker import FARMS, OUTCOME, close_sweep, device_resource, package, run_cell
 from harness.config.farm import DeviceSpecBase, Farm
 from harness.config.scenario import Scenario
 from harness.errors import ConfigError
@@ -56,9 +61,22 @@ CellDone = Callable[[str, list[dict[str, Any]]], None]
 """Called with `app@device` and its records as each cell is written (the CLI's progress bar)."""
 
 
+def alive_workers(client: Client) -> set[str]:
+    """The addresses of the workers connected now, asked of the scheduler. (Client.scheduler_info() returns the
+    client's cached identity, which its own periodic refresh may have just replaced by one without workers.)"""
+    return set(client.sync(client.scheduler.identity, n_workers=-1)["workers"])
+
+
 def discover(client: Client, where: str) -> list[WorkerFarm]:
-    """The connected fingertip workers' farms; ConfigError when none, or when two claim one device id."""
-    farms = [f for f in client.run(worker_farm).values() if isinstance(f, WorkerFarm)]
+    """The connected fingertip workers' farms, as each announced it to the scheduler; ConfigError when none, or
+    when two claim one device id."""
+    return farms_of(client.get_metadata([FARMS], default={}) or {}, alive_workers(client), where)
+
+
+def farms_of(announced: dict[str, str], alive: set[str], where: str) -> list[WorkerFarm]:
+    """The farms announced (worker address → WorkerFarm JSON) by workers still connected (a worker gone leaves
+    its announcement behind)."""
+    farms = [WorkerFarm.model_validate_json(farm) for address, farm in sorted(announced.items()) if address in alive]
     if not farms:
         raise ConfigError(where, None, "no fingertip worker is connected to this scheduler "
                                        "(start `fingertip worker --scheduler ADDRESS` on each device host)")
@@ -94,7 +112,7 @@ class ClusterSweep:
         """Device id → why its host quarantined it."""
         self.futures: dict[Future, Job] = {}
         self.packages: dict[tuple[str, str], Future] = {}
-        """(worker address, sha256) → the file's content as engine data on that worker: sent once per sweep."""
+        """(worker address, sha256) → the package task holding the file's content on that worker: once per sweep."""
 
     def cells(self, scenarios: list[Scenario]) -> tuple[list[Job], int]:
         """The cells to run, and how many an earlier attempt at this sweep finished (kept on --resume)."""
@@ -146,13 +164,16 @@ class ClusterSweep:
         self.futures[future] = job
 
     def _package_on(self, address: str, digest: str, content: bytes) -> Future:
-        """The file as engine data on that worker, put there the first time one of its cells needs it (through
-        the scheduler: the submitting host need not reach the workers). A cell task depending on it runs on the
-        same worker, so the engine hands it over without another transfer."""
+        """The file on that worker, sent the first time one of its cells needs it: a task pinned there carrying
+        the content, which reaches the worker on the stream it opened to the scheduler (a scatter would connect
+        to the worker). A cell task depending on it runs on the same worker: nothing is transferred again."""
         held = self.packages.get((address, digest))
         if held is None:
             key = f"file-{self.sweep_id}-{digest[:16]}-{secrets.token_hex(3)}"
-            held = self.client.scatter({key: content}, workers=[address], direct=False)[key]
+            with warnings.catch_warnings():  # "Sending large graph": the package is that graph, on purpose
+                warnings.filterwarnings("ignore", message="Sending large graph")
+                held = self.client.submit(package, content, key=key, workers=[address], allow_other_workers=False,
+                                          pure=False, retries=0)
             self.packages[(address, digest)] = held
         return held
 
@@ -160,8 +181,8 @@ class ClusterSweep:
         host = self.owner[job.run_on]
         if future.status == "finished":
             try:
-                outcome: CellOutcome = future.result(timeout=60)
-            except Exception as e:  # its result went with its worker: run it again like a lost one
+                outcome = self._outcome(future)
+            except Exception as e:  # no outcome reached the scheduler: run it again like a lost one
                 self._lost_cell(job, f"主机 {host.host}（{host.address}）的结果未能取回：{type(e).__name__}")
                 return
             if outcome.device_set_aside is not None:
@@ -179,10 +200,23 @@ class ClusterSweep:
         else:  # cancelled or lost by the engine itself: the cell has no result anywhere
             self._lost_cell(job, f"主机 {host.host}（{host.address}）上的任务{future.status}")
 
+    def _outcome(self, future: Future) -> CellOutcome:
+        """What the worker put in the scheduler's metadata under the cell's key before the task ended (never the
+        task's result: fetching that would connect to the worker); the task let go of then, and the entry with
+        it."""
+        try:
+            published = self.client.get_metadata([future.key, OUTCOME], default=None)
+        finally:
+            future.release()
+        if not isinstance(published, bytes):
+            raise LookupError(f"no outcome for {future.key}")
+        outcome = pickle.loads(published)
+        if not isinstance(outcome, CellOutcome):
+            raise TypeError(f"{type(outcome).__name__} is no cell outcome")
+        return outcome
+
     def _watch_workers(self) -> None:
-        # Asked of the scheduler directly: Client.scheduler_info() returns the client's cached identity, which its
-        # own periodic refresh may have just replaced by one without workers (every worker then looked lost).
-        alive = set(self.client.sync(self.client.scheduler.identity, n_workers=-1)["workers"])
+        alive = alive_workers(self.client)
         for farm in {f.address: f for f in self.owner.values()}.values():
             if farm.address not in alive and farm.address not in self.lost:
                 log.error("worker %s (%s) lost: its unfinished cells go elsewhere", farm.host, farm.address)

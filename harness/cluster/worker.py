@@ -5,12 +5,18 @@ time), plus `kind:<kind>` and `label:<label>` counts, which show the host's farm
 Each device has its own SweepSession per sweep (opened once, kept open between its cells, closed when the
 sweep ends or a newer sweep takes the device): the session's retries, quarantine and execute_run are those
 of a local sweep. Everything a run needs — adb / hdc, Appium, the capture proxy, recording — is local here.
+
+The worker needs only its own outbound connections to the scheduler: it announces its farm in the scheduler's
+metadata (`FARMS`), its tasks reach it over the stream it opened, and each cell's outcome goes back the same way,
+into the scheduler's metadata under the cell's task key (`OUTCOME`), which the engine drops with the task.
+Nothing a sweep does connects to the worker's own address.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import shutil
 import signal
 import socket
@@ -23,6 +29,7 @@ from typing import Any
 from distributed import Worker, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 from distributed.security import Security
+from distributed.utils import sync
 
 from harness.capture.ca import remove_ca
 from harness.checks.registry import checks_for
@@ -38,6 +45,11 @@ from harness.session import SweepSession
 log = logging.getLogger("fingertip")
 
 PLUGIN = "fingertip"
+FARMS = "fingertip-farms"
+"""The scheduler's metadata entry where each worker announces its farm: worker address → WorkerFarm as JSON."""
+OUTCOME = "fingertip-outcome"
+"""Under a cell task's key in the scheduler's metadata: its CellOutcome, pickled (dropped with the task)."""
+PUBLISH_TIMEOUT_S = 300.0
 DEFAULT_WORK_DIR = Path.home() / ".cache" / "fingertip" / "worker"
 
 
@@ -180,10 +192,32 @@ def _plugin() -> FingertipWorker:
     return plugin
 
 
-def run_cell(task: CellTask, contents: Mapping[str, bytes] | None = None) -> CellOutcome:
+def run_cell(task: CellTask, contents: Mapping[str, bytes] | None = None) -> None:
     """The engine's task: one cell, on the device whose resource it holds. `contents`: the scenario's files by
-    sha256, data the sweep put on this worker once (the engine hands them over without copying)."""
-    return _plugin().run(task, contents)
+    sha256, results of package tasks on this worker (see `package`). The outcome goes to the scheduler over this
+    worker's own connection (`publish`), not as the task's result: nobody needs to reach this worker for it."""
+    publish(_plugin().run(task, contents))
+
+
+def package(content: bytes) -> bytes:
+    """The engine's task bringing a scenario's file to this worker: its content travels in the task itself, over
+    the stream this worker opened to the scheduler; the cells here that need it depend on it (checked against
+    its sha256 before it is used)."""
+    return content
+
+
+def publish(outcome: CellOutcome) -> None:
+    """The cell's outcome into the scheduler's metadata under the running task's key, before the task ends (the
+    submitting sweep reads it once the task is finished). Not for a task the engine has already let go of (its
+    sweep gone): nobody would read it, nor drop it."""
+    worker = get_worker()
+    key = worker.get_current_task()
+    state = worker.state.tasks.get(key)
+    if state is None or state.state not in ("executing", "long-running"):
+        log.warning("cell task %s was let go of: its outcome is not sent", key)
+        return
+    sync(worker.loop, worker.scheduler.set_metadata, keys=[key, OUTCOME], value=pickle.dumps(outcome),
+         callback_timeout=PUBLISH_TIMEOUT_S)
 
 
 def close_sweep(sweep_id: str, device_id: str) -> None:
@@ -191,24 +225,21 @@ def close_sweep(sweep_id: str, device_id: str) -> None:
     _plugin().close_sweep(sweep_id, device_id)
 
 
-def worker_farm(dask_worker: Worker) -> WorkerFarm | None:
-    """Asked of every worker by a submitting sweep (Client.run): its devices, or None for a plain worker."""
-    plugin = dask_worker.plugins.get(PLUGIN)
-    return plugin.describe() if isinstance(plugin, FingertipWorker) else None
-
-
 async def start_worker(scheduler: str, farm: Farm, work_dir: Path, *, name: str | None = None,
                        listen: str | None = None, security: Security | None = None) -> Worker:
-    """A started worker on the running event loop. `name`: this host's name in reports and on the engine
-    (default: the machine's host name; the engine refuses a second worker of the same name). `listen`: host or
-    host:port it accepts the scheduler's connections on (default: the interface that reaches the scheduler)."""
+    """A started worker on the running event loop, its farm announced to the scheduler. `name`: this host's name
+    in reports and on the engine (default: the machine's host name; the engine refuses a second worker of the
+    same name). `listen`: host or host:port of the port Dask's worker opens (default: the interface that reaches
+    the scheduler), which a sweep never connects to."""
     plugin = FingertipWorker(farm, work_dir, name)
     listen_host, _, listen_port = (listen or "").rpartition(":") if ":" in (listen or "") else (listen, "", "")
-    worker = Worker(scheduler, nthreads=max(1, len(farm.devices)), resources=resources_for(farm),
+    # One thread per device for its cells, one more for package tasks (never queued behind a device's cell).
+    worker = Worker(scheduler, nthreads=len(farm.devices) + 1, resources=resources_for(farm),
                     name=plugin.host, plugins=(plugin,), security=security,
                     host=listen_host or None, port=int(listen_port) if listen_port else None,
                     local_directory=str(work_dir / "dask"), dashboard=False, memory_limit=0)
     await worker
+    await worker.scheduler.set_metadata(keys=[FARMS, worker.address], value=plugin.describe().model_dump_json())
     return worker
 
 

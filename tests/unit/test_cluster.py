@@ -27,9 +27,9 @@ from harness import session as session_module
 from harness.cli import main
 from harness.cluster.cli import security_from
 from harness.cluster.contract import WorkerFarm, bundle_scenario
-from harness.cluster.submit import discover
+from harness.cluster.submit import farms_of
 from harness.cluster.transfer import pack, unpack
-from harness.cluster.worker import resources_for
+from harness.cluster.worker import package, resources_for
 from harness.config.farm import Farm, WebDeviceSpec
 from harness.config.scenario import load_scenario
 from harness.devices import registry
@@ -280,6 +280,26 @@ def test_with_certificates_the_engine_speaks_mutual_tls_only(
         scheduler.stop()
 
 
+def packages_sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], int]]:
+    """(the workers it is pinned to, its size) of each package task the sweep submits; scatter refused."""
+    import distributed
+
+    sent: list[tuple[tuple[str, ...], int]] = []
+    submit = distributed.Client.submit
+
+    def counted(self: distributed.Client, func: Any, *args: Any, **kwargs: Any) -> Any:
+        if func is package:
+            sent.append((tuple(kwargs.get("workers") or ()), len(args[0])))
+        return submit(self, func, *args, **kwargs)
+
+    def scatter(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a scatter connects to the workers")
+
+    monkeypatch.setattr(distributed.Client, "submit", counted)
+    monkeypatch.setattr(distributed.Client, "scatter", scatter)
+    return sent
+
+
 def scenarios_with_a_ca(tmp_path: Path, size: int = 300_000) -> tuple[Path, bytes]:
     """Two apps naming the same upstream CA file: one file for the sweep to send."""
     folder = tmp_path / "scenarios-ca"
@@ -297,14 +317,7 @@ def test_with_a_store_workers_write_run_folders_there_and_each_file_reaches_each
     import distributed
     import fsspec
 
-    scattered: list[tuple[tuple[str, ...], int]] = []
-    scatter = distributed.Client.scatter
-
-    def counted(self: distributed.Client, data: Any, workers: Any = None, **kwargs: Any) -> Any:
-        scattered.append((tuple(workers or ()), sum(len(v) for v in data.values())))
-        return scatter(self, data, workers=workers, **kwargs)
-
-    monkeypatch.setattr(distributed.Client, "scatter", counted)
+    scattered = packages_sent(monkeypatch)
     workers("host-a", "web-a")
     workers("host-b", "web-b")
     scenarios, ca = scenarios_with_a_ca(tmp_path)
@@ -351,22 +364,16 @@ def test_with_a_store_workers_write_run_folders_there_and_each_file_reaches_each
 # ── the pieces, without an engine ─────────────────────────────────────────────────────────────────────────────
 
 
-class FakeClient:
-    def __init__(self, farms: list[WorkerFarm | None]) -> None:
-        self.farms = farms
-
-    def run(self, function: Any) -> dict[str, Any]:
-        return {f"tcp://127.0.0.1:{1000 + i}": farm for i, farm in enumerate(self.farms)}
-
-
-def test_discover_refuses_a_device_id_on_two_workers() -> None:
+def test_discover_refuses_a_device_id_on_two_workers_and_ignores_workers_gone() -> None:
     phone = WebDeviceSpec(id="web-phone")
     farms = [WorkerFarm(address="tcp://10.0.0.1:1", host="lab-1", devices=(phone,)),
              WorkerFarm(address="tcp://10.0.0.2:1", host="lab-2", devices=(phone,))]
+    announced = {farm.address: farm.model_dump_json() for farm in farms}
     with pytest.raises(ConfigError, match=r"'web-phone' is on two workers: lab-1 .* lab-2"):
-        discover(FakeClient([*farms]), "--cluster x")  # type: ignore[arg-type]
+        farms_of(announced, {"tcp://10.0.0.1:1", "tcp://10.0.0.2:1"}, "--cluster x")
+    assert farms_of(announced, {"tcp://10.0.0.2:1", "tcp://10.0.0.3:1"}, "--cluster x") == [farms[1]]
     with pytest.raises(ConfigError, match="no fingertip worker is connected"):
-        discover(FakeClient([None]), "--cluster x")  # type: ignore[arg-type]
+        farms_of(announced, {"tcp://10.0.0.3:1"}, "--cluster x")  # a plain Dask worker announces no farm
 
 
 def test_resources_name_each_device_and_count_kinds_and_labels() -> None:
