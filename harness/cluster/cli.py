@@ -84,12 +84,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     try:
         security = security_from(args)
         address = engine_address(args.scheduler, security)
+        contact = engine_address(args.contact_address, security) if args.contact_address else None
         farm = load_farm(args.farm)
     except ConfigError as e:
         print(f"worker: {e}")
         return EXIT_USAGE
     work_dir = Path(args.work).resolve() if args.work else DEFAULT_WORK_DIR
-    asyncio.run(serve_worker(address, farm, work_dir, name=args.name, listen=args.listen, security=security))
+    asyncio.run(serve_worker(address, farm, work_dir, name=args.name, listen=args.listen, contact=contact,
+                             security=security))
     return 0
 
 
@@ -118,6 +120,9 @@ def add_verbs(verbs: Any) -> None:
     worker.add_argument("--listen", metavar="HOST[:PORT]",
                         help="where Dask's worker opens its port (default: the interface facing the scheduler); a "
                              "sweep needs no connection to it")
+    worker.add_argument("--contact-address", metavar="ADDRESS",
+                        help="the address this worker is known by on the engine (default: where it listens), e.g. "
+                             "one behind NAT; a sweep never connects to it")
     worker.add_argument("--name", help="this host's name in reports and on the engine (default: the machine's "
                                        "host name; one worker per name)")
     add_tls_options(worker)

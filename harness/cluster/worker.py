@@ -226,16 +226,18 @@ def close_sweep(sweep_id: str, device_id: str) -> None:
 
 
 async def start_worker(scheduler: str, farm: Farm, work_dir: Path, *, name: str | None = None,
-                       listen: str | None = None, security: Security | None = None) -> Worker:
+                       listen: str | None = None, contact: str | None = None,
+                       security: Security | None = None) -> Worker:
     """A started worker on the running event loop, its farm announced to the scheduler. `name`: this host's name
     in reports and on the engine (default: the machine's host name; the engine refuses a second worker of the
     same name). `listen`: host or host:port of the port Dask's worker opens (default: the interface that reaches
-    the scheduler), which a sweep never connects to."""
+    the scheduler); `contact`: the address it is known by on the engine (default: that one). A sweep connects
+    to neither."""
     plugin = FingertipWorker(farm, work_dir, name)
     listen_host, _, listen_port = (listen or "").rpartition(":") if ":" in (listen or "") else (listen, "", "")
     # One thread per device for its cells, one more for package tasks (never queued behind a device's cell).
     worker = Worker(scheduler, nthreads=len(farm.devices) + 1, resources=resources_for(farm),
-                    name=plugin.host, plugins=(plugin,), security=security,
+                    name=plugin.host, plugins=(plugin,), security=security, contact_address=contact,
                     host=listen_host or None, port=int(listen_port) if listen_port else None,
                     local_directory=str(work_dir / "dask"), dashboard=False, memory_limit=0)
     await worker

@@ -11,6 +11,7 @@ import os
 import pickle
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tarfile
@@ -92,10 +93,11 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
 def workers(scheduler: tuple[str, Process], tmp_path: Path) -> Iterator[Callable[..., Process]]:
     started: list[Process] = []
 
-    def start(name: str, device: str, labels: list[str] | None = None, **env: str) -> Process:
+    def start(name: str, device: str, labels: list[str] | None = None, args: tuple[str, ...] = (),
+              **env: str) -> Process:
         process = Process(["-m", "tests.fakes.cluster_worker", "--scheduler", scheduler[0], "--farm",
                            str(farm_file(tmp_path, device, labels)), "--work", str(tmp_path / f"work-{name}"),
-                           "--name", name], tmp_path / f"worker-{name}.log",
+                           "--name", name, *args], tmp_path / f"worker-{name}.log",
                           {"FINGERTIP_FAKE_LOG": str(tmp_path / "runs.log"), **env})
         started.append(process)
         process.wait_for(f"fingertip worker {name} at")
@@ -359,6 +361,55 @@ def test_with_a_store_workers_write_run_folders_there_and_each_file_reaches_each
         held = client.run(lambda: sorted(fsspec.filesystem("memory").find(f"/lab/runs/{second.name}")))
     videos = sorted(path.split("/")[-2] for files in held.values() for path in files if path.endswith("video.mp4"))
     assert videos == sorted(cells) and len(scattered) == 2
+
+
+@pytest.fixture
+def refused_address() -> Iterator[Callable[[], str]]:
+    """Addresses on 127.0.0.1 where connecting is refused: ports bound and never listened on (so no worker
+    process binds them either) until the test ends."""
+    held: list[socket.socket] = []
+
+    def address() -> str:
+        held.append(socket.socket())
+        held[-1].bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{held[-1].getsockname()[1]}"
+
+    yield address
+    for probe in held:
+        probe.close()
+
+
+def test_workers_nobody_can_connect_to_still_sweep(
+        scheduler: tuple[str, Process], workers: Callable[..., Process], refused_address: Callable[[], str],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker is known by a contact address where connecting is refused: the farms, the packages, the
+    outcomes and run folders, the sessions' closing all travel over the connections the workers opened."""
+    sent = packages_sent(monkeypatch)
+    unreachable = {"host-a": refused_address(), "host-b": refused_address()}
+    for name, device, env in (("host-a", "web-a", {}), ("host-b", "web-b", {"FINGERTIP_FAKE_LOST": "web-b"})):
+        worker = workers(name, device, args=("--contact-address", unreachable[name]), **env)
+        worker.wait_for(f"fingertip worker {name} at {unreachable[name]}:")
+    scenarios, ca = scenarios_with_a_ca(tmp_path, 100_000)
+    out = tmp_path / "out"
+    assert main(["sweep", "--cluster", scheduler[0], "--scenarios", str(scenarios), "--out", str(out)]) == 0
+    records = records_of(out / "latest")
+    assert len(records) == 4 * 7 and not [r for r in records.values() if r["verdict"] == "error"]
+    assert {r["run"]["host"] for r in records.values()} == {"host-a"}  # web-b's cells stood in on web-a
+    for cell in ("good@web-a", "bad@web-b"):  # the run folders came back with their files and pages
+        folder = out / "latest" / "runs" / cell
+        assert (folder / "video.mp4").read_bytes().startswith(b"fake video of ")
+        assert (folder / "observations.json").is_file() and (folder / "index.html").is_file()
+    # The CA went to each worker once, in a task pinned to its (unreachable) address: no scatter.
+    assert sorted(sent) == sorted(((address,), len(ca)) for address in unreachable.values())
+    staged = list((tmp_path / "work-host-a" / "scenarios").glob("*/upstream-ca.pem"))
+    assert len(staged) == 2 and {p.read_bytes() for p in staged} == {ca}
+    sweep_id = (out / "latest").resolve().name
+    assert (tmp_path / "work-host-a" / "sweeps" / ".leases").is_dir()  # it kept sessions there …
+    assert not (tmp_path / "work-host-a" / "sweeps" / sweep_id).exists()  # … closed at the end (folder removed)
+    import distributed
+
+    with distributed.Client(scheduler[0], timeout="15s") as client:  # the outcomes left the scheduler's metadata
+        assert not [key for key in client.get_metadata([]) if sweep_id in str(key)]
 
 
 # ── the pieces, without an engine ─────────────────────────────────────────────────────────────────────────────
