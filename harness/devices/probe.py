@@ -6,6 +6,10 @@ them, and parsed on the spot: what the parsers make of them is printed, and kept
 sees at once where its phones differ from what Fingertip was written against, and can hand the folder over
 as fixtures (tests/data/android, tests/data/harmony). Nothing is installed, started or changed on the
 device, except one UI dump file in its temporary folder, removed again.
+
+With `--app PACKAGE`, every backend operation runs once on the app through the real backend, and every command
+it sends the device is kept with its raw output (DIR/app/outputs, listed in commands.json). What failed is shown
+with the device's raw output.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import re
+import shlex
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +31,10 @@ from harness.config.farm import AndroidDeviceSpec, DeviceSpecBase, HarmonyDevice
 from harness.errors import BackendUnavailable, DeviceError
 
 UI_DUMP = "/data/local/tmp/fingertip-probe-window"
+RAW_LIMIT = 4000
+"""Characters of a failure's raw output shown with it (the whole output is in its file when one was written)."""
+OUTPUTS_KEPT = 300
+"""Distinct commands whose outputs `probe --app` keeps (a run repeats its polls and dumps)."""
 
 
 class Probed(BaseModel):
@@ -33,6 +44,15 @@ class Probed(BaseModel):
     command: str
     parsed: str = ""
     problem: str = ""
+    output: str = ""
+    """The device's raw output of what failed (a refused command, a failed install), kept in parsed.json."""
+
+
+def _failed(file: str, command: str, error: Exception) -> Probed:
+    """A failure line whose problem ends with what the device printed, so the table shows it too."""
+    output = str(getattr(error, "output", "") or "").strip()[:RAW_LIMIT]
+    problem = f"{error}" + (f"\n--- raw output ---\n{output}" if output else "")
+    return Probed(file=file, command=command, problem=problem, output=output)
 
 
 @dataclass(frozen=True)
@@ -119,12 +139,14 @@ def probe(spec: DeviceSpecBase, folder: Path, app: Path | None = None) -> list[P
     folder.mkdir(parents=True, exist_ok=True)
     results: list[Probed] = []
     for capture in captures:
+        prepared = ""
         try:
             if capture.prepare:
-                shell(capture.prepare)
+                prepared = shell(capture.prepare)
             text = shell(capture.command)
         except DeviceError as e:
-            results.append(Probed(file=capture.file, command=capture.command, problem=f"the device refused: {e}"))
+            results.append(_failed(capture.file, capture.command, DeviceError(
+                spec.id, f"the device refused: {e}", e.output)))
             continue
         finally:
             if capture.cleanup:
@@ -134,8 +156,9 @@ def probe(spec: DeviceSpecBase, folder: Path, app: Path | None = None) -> list[P
         try:
             results.append(Probed(file=capture.file, command=capture.command, parsed=capture.summary(text)))
         except Exception as e:  # a parser that breaks on a real output is exactly what the probe is for
-            results.append(Probed(file=capture.file, command=capture.command,
-                                  problem=f"the parser failed: {type(e).__name__}: {e}"))
+            said = f" (`{capture.prepare}` printed: {prepared.strip()[:RAW_LIMIT]})" if prepared.strip() else ""
+            results.append(Probed(file=capture.file, command=capture.command, output=text[:RAW_LIMIT],
+                                  problem=f"the parser failed: {type(e).__name__}: {e}{said}"))
     if app is not None:
         results += probe_app(spec, app, folder / "app")
     _write_provenance(folder, spec, where, results)
@@ -168,17 +191,23 @@ def probe_app(spec: DeviceSpecBase, package: Path, folder: Path, budget_s: float
     scenario = load_scenario(scenario_file)
     sweep_dir = folder / "run"
     results: list[Probed] = []
+    recorder = CommandRecorder(folder / "outputs")
     try:
         with open_device(spec, folder / "work") as device:
             results.append(Probed(file="", command="open the device", parsed=json.dumps(device.describe(),
                                                                                           ensure_ascii=False)))
+            recorder.attach(device)
             observations = execute_run(scenario, device, sweep_dir, "probe")
     except FingertipError as e:
-        results.append(Probed(file="", command="open the device and run the app once", problem=str(e)))
+        results.append(_failed("", "open the device and run the app once", e))
         return results
     finally:
         remove_ca(sweep_dir)
         shutil.rmtree(folder / "work", ignore_errors=True)
+        if recorder.kept:
+            recorder.write_index()
+            results.append(Probed(file=f"{folder.name}/outputs/commands.json", command="raw outputs",
+                                  parsed=f"{len(recorder.kept)} commands' outputs kept as the device printed them"))
     phases = observations.timing.phases
     results += [Probed(file="", command=f"phase {name}", parsed=f"{seconds:.1f} s") for name, seconds in phases.items()]
     results.append(Probed(file="", command="launch", parsed=f"{observations.launch_ms} ms; capture "
@@ -190,6 +219,78 @@ def probe_app(spec: DeviceSpecBase, package: Path, folder: Path, budget_s: float
     results += [Probed(file="", command="note", parsed=note) for note in observations.notes]
     results += [Probed(file="", command="problem", problem=problem) for problem in observations.problems]
     return results
+
+
+class CommandRecorder:
+    """Every device command a `probe --app` run sends, with its raw output, one file each under `folder` and
+    listed in commands.json (command, file, exit code or error): the backend's own traffic with the device,
+    kept as fixtures. The first output of each distinct command is kept (polls repeat; a fresh temporary name
+    on the device does not make a command new)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.kept: list[dict[str, Any]] = []
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def attach(self, device: Any) -> None:
+        """Wrap the backend's command channel: hdc's `run` (HarmonyOS), adb's `shell` / `shell2` (Android)."""
+        hdc = getattr(device, "hdc", None)
+        if hdc is not None:
+            run = hdc.run
+
+            def hdc_run(*args: str, timeout: float | None = None) -> str:
+                try:
+                    output = run(*args, timeout=timeout)
+                except DeviceError as e:
+                    self.keep(" ".join(args), e.output, error=str(e))
+                    raise
+                self.keep(" ".join(args), output)
+                return output
+
+            hdc.run = hdc_run
+        adb = getattr(device, "adb", None)
+        if adb is not None and hdc is None:
+            shell, shell2 = adb.shell, adb.shell2
+
+            def adb_shell(command: str | list[str], *args: Any, **kwargs: Any) -> Any:
+                output = shell(command, *args, **kwargs)
+                if not kwargs.get("stream"):
+                    self.keep(_command_line(command), str(output))
+                return output
+
+            def adb_shell2(command: str | list[str], *args: Any, **kwargs: Any) -> Any:
+                result = shell2(command, *args, **kwargs)
+                self.keep(_command_line(command), str(result.output), exit_code=int(result.returncode))
+                return result
+
+            adb.shell, adb.shell2 = adb_shell, adb_shell2
+
+    def keep(self, command: str, output: str, exit_code: int | None = None, error: str = "") -> None:
+        key = re.sub(r"[0-9a-f]{8}|\d+", "#", command)  # fresh file names, frame numbers, coordinates
+        with self._lock:
+            if key in self._seen or len(self.kept) >= OUTPUTS_KEPT:
+                return
+            self._seen.add(key)
+            words = re.sub(r"[^\w.-]+", "_", " ".join(command.split()[:3]))[:40].strip("_") or "command"
+            name = f"{len(self.kept) + 1:03d}-{words}.txt"
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / name).write_text(output, encoding="utf-8")
+            entry: dict[str, Any] = {"file": name, "command": command}
+            if exit_code is not None:
+                entry["exit"] = exit_code
+            if error:
+                entry["error"] = error
+            self.kept.append(entry)
+
+    def write_index(self) -> None:
+        with self._lock:
+            (self.folder / "commands.json").write_text(json.dumps(self.kept, ensure_ascii=False, indent=1),
+                                                       encoding="utf-8")
+
+
+def _command_line(command: str | list[str]) -> str:
+    return command if isinstance(command, str) else shlex.join(command)
 
 
 def _cell(text: str) -> str:

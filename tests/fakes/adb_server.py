@@ -113,6 +113,10 @@ class FakeAndroid:
         if name == "rm":
             self.files.pop(args[-1], None)
             return "", 0
+        if name == "cat":  # toybox cat of files pushed or written on the device
+            if not args or args[-1] not in self.files:
+                return f"cat: {args[-1] if args else '-'}: No such file or directory\n", 1
+            return self.files[args[-1]].data.decode(errors="replace"), 0
         if name == "chmod":
             self.files[args[1]].mode = int(args[0], 8)
             return "", 0

@@ -49,8 +49,18 @@ class PhoneApps:
     def install(self) -> PhoneApps:
         self.fake.extra.update({"pm": self.pm, "am": self.am, "settings": self.settings_command, "wm": self.wm,
                                 "dumpsys": self.dumpsys, "logcat": self.logcat_command, "date": self.date,
-                                "content": lambda argv: ("Result: null\n", 0), "sh": self.sh})
+                                "content": lambda argv: ("Result: null\n", 0), "sh": self.sh,
+                                "uiautomator": self.uiautomator})
         return self
+
+    def uiautomator(self, argv: list[str]) -> tuple[Output, int]:
+        """`uiautomator dump [FILE]` writes the window's hierarchy and says where, with AOSP's own spelling
+        (DumpCommand: "UI hierchary dumped to: …")."""
+        if argv[1:2] != ["dump"]:
+            return "Usage: uiautomator <subcommand> [options]\n", 1
+        path = argv[2] if len(argv) > 2 else "/sdcard/window_dump.xml"
+        self.fake.files[path] = FakeFile(recorded("uiautomator_dump.xml").encode(), 0o644)
+        return f"UI hierchary dumped to: {path}\n", 0
 
     def pm(self, argv: list[str]) -> tuple[Output, int]:
         verb, args = argv[1], argv[2:]

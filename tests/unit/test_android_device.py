@@ -704,8 +704,17 @@ def test_probe_records_a_phones_outputs_and_how_they_parse(
     assert "Android 14 (API 34)" in by_file["getprop.txt"].parsed
     assert (tmp_path / "fixtures" / "getprop.txt").read_text().startswith("[")
     assert by_file["wm_size.txt"].parsed and not by_file["wm_size.txt"].problem
-    assert all(r.parsed or r.problem for r in results)
+    assert all(r.parsed and not r.problem for r in results), [r for r in results if r.problem]
     assert "R58M12345AB" in (tmp_path / "fixtures" / "PROVENANCE.md").read_text()
+    # what --record wrote is what the parsers read: the fixtures round-trip
+    from harness.devices.android import output as out
+
+    recorded_props = out.parse_getprop((tmp_path / "fixtures" / "getprop.txt").read_text(encoding="utf-8"))
+    assert recorded_props["ro.build.version.sdk"] == fake.props["ro.build.version.sdk"]
+    assert out.parse_wm_size((tmp_path / "fixtures" / "wm_size.txt").read_text(encoding="utf-8")) == (720, 1600)
+    window = (tmp_path / "fixtures" / "uiautomator_dump.xml").read_text(encoding="utf-8")
+    assert f"{len(out.screen_from_hierarchy(window, 'probe').nodes)} nodes" in by_file["uiautomator_dump.xml"].parsed
+    assert "/data/local/tmp/fingertip-probe-window.xml" not in fake.files  # the dump left the phone again
     assert not [c for c in fake.commands[before:] if c.startswith(("pm install", "am start", "settings put"))]
 
 

@@ -18,6 +18,7 @@ from PIL import Image
 from harness.config.farm import HarmonyDeviceSpec
 from harness.config.scenario import load_scenario
 from harness.devices.harmony import device as harmony_module
+from harness.devices.harmony import output as harmony_out
 from harness.devices.harmony.device import HarmonyDevice
 from harness.devices.health import health
 from harness.errors import AppIncompatible, DeviceError, HostError
@@ -133,8 +134,9 @@ def test_the_precheck_and_install_failures(tmp_path: Path, hdc: FakeHdc) -> None
         with pytest.raises(AppIncompatible, match="9568297"):
             execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s2")
         hdc.update(install_outputs=["install_nosign.txt"])
-        with pytest.raises(DeviceError, match="no signature file"):
+        with pytest.raises(DeviceError, match="no signature file") as nosign:
             execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s3")
+        assert "code:9568320" in nosign.value.output  # what hdc printed goes with the error (probe shows it)
         hdc.update(install_outputs=["install_untrusted.txt"])  # the lab's signing: neither the app nor the device
         with pytest.raises(HostError, match=r"应用来源不可信.*bm get -u"):
             execute_run(scenario(tmp_path, build_hap(HapSpec(), tmp_path)), device, tmp_path / "sweep", "s4")
@@ -401,3 +403,47 @@ def test_probe_with_an_app_runs_every_backend_operation_once(tmp_path: Path, hdc
     assert not ca_folder(tmp_path / "fixtures" / "app" / "run").exists()
     assert any(c.startswith("-t 127.0.0.1:5555 install") for c in hdc.commands())
     assert "phase launch" in (tmp_path / "fixtures" / "PROVENANCE.md").read_text()
+    # every command the run sent, its raw output kept as a fixture the parsers read back
+    outputs = tmp_path / "fixtures" / "app" / "outputs"
+    index = json.loads((outputs / "commands.json").read_text(encoding="utf-8"))
+    assert steps["raw outputs"].parsed.startswith(f"{len(index)} commands")
+
+    def printed(prefix: str) -> str:
+        entry = next(e for e in index if e["command"].startswith(prefix))
+        return (outputs / entry["file"]).read_text(encoding="utf-8")
+
+    assert harmony_out.parse_install(printed("install -r")).ok
+    assert harmony_out.main_ability(harmony_out.bundle_info(printed(f"shell bm dump -n {BUNDLE}")))
+    assert (BUNDLE, "EntryAbility") in harmony_out.foreground_abilities(printed("shell aa dump -l"))
+    # a fresh name or frame number does not make a command new: one kept for screenshots, one for video frames
+    assert len([e for e in index if "snapshot_display" in e["command"]]) <= 2
+
+
+def test_probe_keeps_each_command_with_its_raw_output_and_shows_what_failed_with_it(tmp_path: Path) -> None:
+    """What `probe --app` keeps of the backend's traffic with the device: each distinct command's output as
+    printed (a refusal too), and a failure line that ends with the device's own words."""
+    from harness.devices.probe import CommandRecorder, _failed
+
+    refusal = (DATA / "install_nosign.txt").read_text(encoding="utf-8")
+
+    class Channel:
+        def run(self, *args: str, timeout: float | None = None) -> str:
+            if args[0] == "install":
+                raise DeviceError("harmony-emu", "install failed", refusal)
+            return f"ran {' '.join(args)}\n"
+
+    device = type("Device", (), {"hdc": Channel()})()
+    recorder = CommandRecorder(tmp_path / "outputs")
+    recorder.attach(device)
+    device.hdc.run("shell", "snapshot_display -f /data/local/tmp/fingertip-harmony-emu-012ec62c.jpeg")
+    device.hdc.run("shell", "snapshot_display -f /data/local/tmp/fingertip-harmony-emu-9f00aa31.jpeg")
+    with pytest.raises(DeviceError) as refused:
+        device.hdc.run("install", "-r", "/tmp/app.hap")
+    recorder.write_index()
+    index = json.loads((tmp_path / "outputs" / "commands.json").read_text(encoding="utf-8"))
+    assert [e["command"].split()[:2] for e in index] == [["shell", "snapshot_display"], ["install", "-r"]]
+    assert "install failed" in index[1]["error"]
+    kept = (tmp_path / "outputs" / index[1]["file"]).read_text(encoding="utf-8")
+    assert harmony_out.parse_install(kept).reason == "9568320"
+    line = _failed("", "open the device and run the app once", refused.value)
+    assert line.output == refusal.strip() and line.problem.endswith(refusal.strip())

@@ -260,16 +260,19 @@ class AndroidDevice(ShellDevice):
         flags = ["-r", "-t"] + (["-g"] if self.api >= 23 else [])
         timeout = install_timeout(apk.stat().st_size)
         try:
-            outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote], timeout=timeout)[0])
+            printed = self._sh2(["pm", "install", *flags, remote], timeout=timeout)[0]
+            outcome = out.parse_install(printed)
             if outcome.reason in out.REINSTALL_CLEAN:  # another signature or a newer version: start clean
                 self._sh(["pm", "uninstall", facts.package])
-                outcome = out.parse_install(self._sh2(["pm", "install", *flags, remote], timeout=timeout)[0])
+                printed = self._sh2(["pm", "install", *flags, remote], timeout=timeout)[0]
+                outcome = out.parse_install(printed)
         finally:
             self._sh(["rm", "-f", remote])
         if outcome.reason in out.INCOMPATIBLE:
             raise AppIncompatible(self.id, f"安装失败 {outcome.reason}: {outcome.message}", reason=outcome.reason)
         if not outcome.ok:
-            raise DeviceError(self.id, f"install {apk.name} failed: {outcome.reason} {outcome.message}".strip())
+            raise DeviceError(self.id, f"install {apk.name} failed: {outcome.reason} {outcome.message}".strip(),
+                              printed)
         self._installed.add(digest)
 
     def uninstall(self, package: str) -> None:

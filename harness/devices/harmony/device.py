@@ -168,16 +168,19 @@ class HarmonyDevice(ShellDevice):
         key = f"{package}:{package.stat().st_mtime_ns}"
         if key in self._installed:
             return
-        outcome = out.parse_install(self._install_output(package))
+        printed = self._install_output(package)
+        outcome = out.parse_install(printed)
         if outcome.reason == out.SIGNATURE_CLASH:  # another signature installed: start clean
             self.hdc.run("uninstall", facts.package)
-            outcome = out.parse_install(self._install_output(package))
+            printed = self._install_output(package)
+            outcome = out.parse_install(printed)
         if out.incompatible(outcome):
             raise AppIncompatible(self.id, f"安装失败 {outcome.reason}: {outcome.message}", reason=outcome.reason)
         if outcome.reason == out.UNTRUSTED_SOURCE:  # the lab's signing, not the app's fault nor the device's
             raise HostError(f"device {self.id}: {out.NOT_TRUSTED_ADVICE}（{outcome.message}）")
         if not outcome.ok:
-            raise DeviceError(self.id, f"install {package.name} failed: {outcome.reason} {outcome.message}".strip())
+            raise DeviceError(self.id, f"install {package.name} failed: {outcome.reason} {outcome.message}".strip(),
+                              printed)
         self._installed.add(key)
 
     def _install_output(self, package: Path) -> str:
