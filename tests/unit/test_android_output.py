@@ -144,3 +144,35 @@ def test_refs_follow_appiums_tags_empty_fields_keep_their_hint_and_upload_button
     assert (phone_field.role, phone_field.text, phone_field.hint) == ("input", "", "请输入手机号")
     assert (filled.text, filled.role) == ("13800000000", "input")
     assert upload.role == "file"
+
+
+def test_native_crashes_of_android_7_logcat_and_a_dropbox_tombstone_are_named_and_summed_up() -> None:
+    """Android 7's libc line names only the thread (`in tid N (name)`): the crashed process is the logcat pid,
+    named in full by debuggerd's `pid: … >>> NAME <<<` line. A SYSTEM_TOMBSTONE entry has no Process: header:
+    that line names it too, and its summary is the signal and abort lines, not the `*** ***` banner."""
+    logcat = (
+        "11-23 10:15:05.100  7300  7321 F libc    : Fatal signal 6 (SIGABRT), code -6 in tid 7321 (RenderThread)\n"
+        "11-23 10:15:05.180  7330  7330 F DEBUG   : *** *** *** *** *** *** *** *** *** *** *** *** *** ***\n"
+        "11-23 10:15:05.180  7330  7330 F DEBUG   : pid: 7300, tid: 7321, name: RenderThread  >>> "
+        f"{PACKAGE} <<<\n"
+        "11-23 10:15:05.180  7330  7330 F DEBUG   : signal 6 (SIGABRT), code -6 (SI_TKILL), fault addr --------\n")
+    [crash] = out.logcat_crashes(logcat, PACKAGE, year=2026, utc_offset_s=0)
+    assert (crash.kind, crash.process, crash.pid) == ("native-crash", PACKAGE, 7300)
+    assert "SIGABRT" in crash.summary and "***" not in crash.summary
+    tombstone = (
+        "========================================\n"
+        "2026-11-23 10:15:06 SYSTEM_TOMBSTONE (compressed text, 4096 bytes)\n"
+        "Build: fingertip/sample/sample:7.1.1/NYC/1:userdebug/test-keys\n"
+        "Hardware: ranchu\n"
+        "\n"
+        "*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***\n"
+        "Build fingerprint: 'fingertip/sample/sample:7.1.1/NYC/1:userdebug/test-keys'\n"
+        "ABI: 'x86_64'\n"
+        f"pid: 7300, tid: 7321, name: RenderThread  >>> {PACKAGE} <<<\n"
+        "signal 6 (SIGABRT), code -6 (SI_TKILL), fault addr --------\n"
+        "Abort message: 'FORTIFY: pthread_mutex_lock called on a destroyed mutex'\n"
+        "    rax 0000000000000000  rbx 0000000000001c94\n")
+    [entry] = out.dropbox_crashes(tombstone, PACKAGE, since=0, utc_offset_s=0)
+    assert (entry.kind, entry.process, entry.pid, entry.source) == ("native-crash", PACKAGE, 7300,
+                                                                    "dropbox:SYSTEM_TOMBSTONE")
+    assert entry.summary.startswith("signal 6 (SIGABRT)") and "FORTIFY" in entry.summary
