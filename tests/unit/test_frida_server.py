@@ -280,3 +280,52 @@ def test_an_agent_whose_init_throws_is_a_reported_problem(tmp_path: Path) -> Non
     session.close()
     assert device.resumed == [301] and detached == [1]
     assert any("agent did not start" in p and "CertificatePinner" in p for p in session.problems)
+
+
+class _FlushingScript:
+    """An agent holding one event until flush() (it sends them, then reports what it did not)."""
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+        self.handlers: dict[str, Any] = {}
+        self.exports_sync = SimpleNamespace(now=lambda: time.time() * 1000, init=lambda options: {"installed": []},
+                                            flush=self._flush)
+
+    def _flush(self) -> dict[str, Any]:
+        self.order.append("flush")
+        self.handlers["message"]({"type": "send", "payload": {"type": "events", "events": [
+            {"kind": "network", "api": "java.net.Socket.connect", "t": time.time() * 1000}]}}, None)
+        return {"suppressed": {"java.net.Socket.connect": 3}}
+
+    def on(self, signal: str, handler: Any) -> None:
+        self.handlers[signal] = handler
+
+    def load(self) -> None:
+        pass
+
+
+def test_closing_flushes_the_agent_then_detaches_without_a_lost_problem(tmp_path: Path) -> None:
+    """Hooks are closed before the app is stopped: the agent's queue is read out first, and the detach the
+    harness asked for (frida reports `application-requested`) is no lost session."""
+    order: list[str] = []
+    script = _FlushingScript(order)
+    handlers: dict[str, Any] = {}
+
+    def detach() -> None:
+        order.append("detach")
+        handlers["detached"]("application-requested", None)
+
+    session_object = SimpleNamespace(on=lambda signal, handler: handlers.__setitem__(signal, handler),
+                                     create_script=lambda *a, **k: script, detach=detach)
+    device = _GatingDevice()
+    device.attach = lambda pid: session_object  # type: ignore[method-assign]
+    session = AgentSession(device, tmp_path / "hooks.jsonl", families=["network"])
+    session.gate_spawns(lambda identifier: True)
+    device.handlers["spawn-added"](SimpleNamespace(pid=401, identifier="cn.gov.demo"))
+    deadline = time.monotonic() + 5
+    while not device.resumed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    session.close()
+    assert order == ["flush", "detach"] and session.problems == []
+    lines = (tmp_path / "hooks.jsonl").read_text(encoding="utf-8")
+    assert "java.net.Socket.connect" in lines and '"not_reported": 3' in lines
