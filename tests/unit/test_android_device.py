@@ -574,6 +574,7 @@ def test_a_remote_adb_server_sets_no_proxy_and_says_why(
     device = opened(server, tmp_path)
     info = device.launch(run_setup(tmp_path, apk))
     assert not info.capture and "10.1.2.3" in info.capture_note
+    assert "在手机所连的主机上运行 Fingertip" in info.capture_note  # what to do, as the README says (no relay)
     assert fake.reverses == {} and apps.settings["http_proxy"] == "null"
     device.finish()
     device.__exit__()

@@ -37,7 +37,7 @@ REMOTE_TMP = "/data/local/tmp"
 LOGCAT_BUFFER = "16M"
 """Set per run (`logcat -G`): the default 256 KB ring loses a run's early lines before they are read."""
 REMOTE_PROXY_NOTE = ("adb 服务器在另一台主机（{host}）：adb reverse 的端口落在该主机上，本机的抓包代理不可达；"
-                     "本次不设置代理，依赖抓包的条款跳过（中继方法见 README）")
+                     "本次不设置代理，依赖抓包的条款跳过；要抓包，请在手机所连的主机上运行 Fingertip（见 README）")
 GALLERY = "/sdcard/DCIM/Camera"
 LOGCAT_LIMIT = 20 * 2**20
 """logcat kept per run (bytes); the crash buffer is read in full."""
