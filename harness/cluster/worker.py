@@ -241,7 +241,11 @@ async def start_worker(scheduler: str, farm: Farm, work_dir: Path, *, name: str 
                     host=listen_host or None, port=int(listen_port) if listen_port else None,
                     local_directory=str(work_dir / "dask"), dashboard=False, memory_limit=0)
     await worker
-    await worker.scheduler.set_metadata(keys=[FARMS, worker.address], value=plugin.describe().model_dump_json())
+    try:
+        await worker.scheduler.set_metadata(keys=[FARMS, worker.address], value=plugin.describe().model_dump_json())
+    except BaseException:  # a worker no sweep would find: stopped, not left running
+        await worker.close(executor_wait=False, reason="fingertip worker could not announce its farm")
+        raise
     return worker
 
 
