@@ -1,12 +1,14 @@
 """A real multi-host sweep on one machine: `fingertip scheduler`, two `fingertip worker` processes each owning
 its own web device (Chromium through Appium, recorded in Xvfb), and `fingertip sweep --cluster` of a bundled
-sample: the README's verdicts on both hosts, each run folder (video included) back in the sweep folder."""
+sample: the README's verdicts on both hosts, each run folder (video included) back in the sweep folder. Each
+worker is known on the engine by an address where connecting is refused: the sweep needs no connection to it."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -35,18 +37,21 @@ def started(args: list[str], log: Path, ready: str) -> tuple[subprocess.Popen[by
 
 def test_a_sample_swept_across_two_worker_hosts(tmp_path: Path) -> None:
     processes: list[subprocess.Popen[bytes]] = []
+    refused = [socket.socket() for _ in range(2)]  # bound, never listening: connecting there is refused
     try:
         scheduler, line = started(["scheduler", "--port", "0"], tmp_path / "scheduler.log",
                                   r"fingertip scheduler at tcp://\S+")
         processes.append(scheduler)
         address = line.split()[-1]
-        for host, device in (("host-a", "web-a"), ("host-b", "web-b")):
+        for (host, device), probe in zip((("host-a", "web-a"), ("host-b", "web-b")), refused, strict=True):
+            probe.bind(("127.0.0.1", 0))
+            contact = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
             farm = tmp_path / f"{device}.yaml"
             farm.write_text(f"devices:\n  - id: {device}\n    kind: web\n    labels: [os:web-chromium]\n",
                             encoding="utf-8")
             worker, _ = started(["worker", "--scheduler", address, "--farm", str(farm), "--work",
-                                 str(tmp_path / host), "--name", host], tmp_path / f"{host}.log",
-                                f"fingertip worker {host} at")
+                                 str(tmp_path / host), "--name", host, "--contact-address", contact],
+                                tmp_path / f"{host}.log", f"fingertip worker {host} at {contact}:")
             processes.append(worker)
         result = subprocess.run([str(FINGERTIP), "sweep", "--cluster", address, "--scenarios",
                                  str(ROOT / "scenarios" / "zhangshang.yaml"), "--out", str(tmp_path / "out")],
@@ -56,6 +61,8 @@ def test_a_sample_swept_across_two_worker_hosts(tmp_path: Path) -> None:
         for process in processes:
             process.terminate()
             process.wait(timeout=60)
+        for probe in refused:
+            probe.close()
     latest = tmp_path / "out" / "latest"
     records = json.loads((latest / "results.json").read_text(encoding="utf-8"))
     assert {(r["device"], r["run"]["host"]) for r in records} == {("web-a", "host-a"), ("web-b", "host-b")}
