@@ -793,6 +793,7 @@ def test_behind_a_remote_adb_server_frida_and_scrcpy_go_to_its_host(
 
     monkeypatch.setattr(record.shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(record.subprocess, "Popen", Scrcpy)
+    monkeypatch.setenv("ADB_SERVER_SOCKET", "tcp:192.0.2.9:5037")  # adb prefers it to ANDROID_ADB_SERVER_*
     device = AndroidDevice(spec_for(server, frida=True).model_copy(update={"recorder": "scrcpy"}), tmp_path)
     device.__enter__()
     device._driver = StandInDriver()
@@ -803,6 +804,7 @@ def test_behind_a_remote_adb_server_frida_and_scrcpy_go_to_its_host(
     argv, env = started[0]
     assert "--tunnel-host=10.1.2.3" in argv
     assert (env["ANDROID_ADB_SERVER_ADDRESS"], env["ANDROID_ADB_SERVER_PORT"]) == ("127.0.0.1", str(server.port))
+    assert "ADB_SERVER_SOCKET" not in env
     device._recorder = None
     device.finish()
     device.__exit__()

@@ -200,6 +200,7 @@ class ScrcpyRecorder:
         if self.adb_server:  # scrcpy runs adb, which reads where the server is from these
             env["ANDROID_ADB_SERVER_ADDRESS"], env["ANDROID_ADB_SERVER_PORT"] = self.adb_server[0], str(
                 self.adb_server[1])
+            env.pop("ADB_SERVER_SOCKET", None)  # adb prefers it to the two above: an inherited one would win
         self._path = path
         self._start = time.time()
         tunnel = [f"--tunnel-host={self.tunnel_host}"] if self.tunnel_host else []
