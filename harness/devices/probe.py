@@ -253,14 +253,20 @@ class CommandRecorder:
         if adb is not None and hdc is None:
             shell, shell2 = adb.shell, adb.shell2
 
+            inner = threading.local()  # adbutils' shell2 runs shell (`…; echo X4EXIT:$?`): kept once, as shell2
+
             def adb_shell(command: str | list[str], *args: Any, **kwargs: Any) -> Any:
                 output = shell(command, *args, **kwargs)
-                if not kwargs.get("stream"):
+                if not kwargs.get("stream") and not getattr(inner, "active", False):
                     self.keep(_command_line(command), str(output))
                 return output
 
             def adb_shell2(command: str | list[str], *args: Any, **kwargs: Any) -> Any:
-                result = shell2(command, *args, **kwargs)
+                inner.active = True
+                try:
+                    result = shell2(command, *args, **kwargs)
+                finally:
+                    inner.active = False
                 self.keep(_command_line(command), str(result.output), exit_code=int(result.returncode))
                 return result
 

@@ -808,3 +808,27 @@ def test_behind_a_remote_adb_server_frida_and_scrcpy_go_to_its_host(
     device._recorder = None
     device.finish()
     device.__exit__()
+
+
+def test_probe_keeps_the_adb_commands_a_run_sends_with_their_raw_output(
+        tmp_path: Path, farm: tuple[FakeAndroid, PhoneApps, FakeAdbServer]) -> None:
+    """`probe --app` on Android: adb shell / shell2 calls are kept as the phone printed them (a streamed
+    screenrecord is not), and the files read back through the parsers."""
+    from harness.devices.android import output as out
+    from harness.devices.probe import CommandRecorder
+
+    _, _, server = farm
+    device = opened(server, tmp_path)
+    recorder = CommandRecorder(tmp_path / "outputs")
+    recorder.attach(device)
+    device._sh("wm size")
+    device._sh2(["dumpsys", "activity", "activities"])
+    device._sh2(["dumpsys", "activity", "activities"])  # a poll: kept once
+    device.adb.shell("echo streamed", stream=True).close()
+    recorder.write_index()
+    index = json.loads((tmp_path / "outputs" / "commands.json").read_text(encoding="utf-8"))
+    assert [(e["command"], e.get("exit")) for e in index] == [("wm size", None), ("dumpsys activity activities", 0)]
+    kept = [(tmp_path / "outputs" / e["file"]).read_text(encoding="utf-8") for e in index]
+    assert out.parse_wm_size(kept[0]) == (720, 1600)
+    assert out.resumed_activity(kept[1])
+    device.__exit__()
