@@ -133,22 +133,40 @@ def is_dismissal(label: str) -> bool:
     return len(text) <= 16 and any(text.startswith(w.lower()) for w in keywords.DISMISS)
 
 
+START_ALIKE = 0.5
+"""Share of the start page's text lines a later screen under its address must still show to be the start page."""
+
+
 def start_page(obs: Observations) -> set[str]:
     """Signatures of the start page: what the app showed before anyone acted (a splash that moves on by
     itself included), every later visit to those places (scrolled, its footer loaded, a dialog over it),
-    and where a splash or agreement dismissed from it led."""
+    and where a splash or agreement dismissed from it led.
+
+    An address is a page only if the app changes it: one that shows every page under one address (pages
+    swapped in place, links to #) would make the whole app its start page. A later visit under the start
+    page's address counts when it still shows most of what the start page showed (beyond the lines every
+    screen shows)."""
     if not obs.screens:
         return set()
     acted = [a.t for a in obs.actions if a.kind not in ("launch", "wait")]
-    keys = {obs.screens[0].as_screen().key}
-    if acted:  # without a recorded action, the order of the screens says nothing about how they were reached
-        keys |= {v.as_screen().key for v in obs.screens if v.t < min(acted)}
-    key_of = {v.signature: v.as_screen().key for v in obs.screens}
-    start = {sig for sig, key in key_of.items() if key in keys} | {obs.screens[0].signature}
+    by_signature = {v.signature: v for v in obs.screens}
+
+    # Lines every screen shows (a menu, a header, a footer) say nothing about which page is shown.
+    everywhere = set.intersection(*(set(v.as_screen().texts) for v in obs.screens))
+
+    def revisits(shown: list[ScreenVisit]) -> set[str]:
+        keys = {v.as_screen().key for v in shown}
+        lines = {t for v in shown for t in v.as_screen().texts} - everywhere
+        return {v.signature for v in obs.screens if v.as_screen().key in keys
+                and (not lines or len(lines & set(v.as_screen().texts)) >= START_ALIKE * len(lines))}
+
+    # Without a recorded action, the order of the screens says nothing about how they were reached.
+    first = [v for v in obs.screens if acted and v.t < min(acted)] or obs.screens[:1]
+    start = revisits(first) | {v.signature for v in first}
     for action in sorted(obs.actions, key=lambda a: a.t):
         if action.kind == "tap" and action.before in start and action.after and is_dismissal(action.label):
-            keys.add(key_of.get(action.after, ""))
-            start |= {action.after} | {sig for sig, key in key_of.items() if key in keys}
+            after = by_signature.get(action.after)
+            start |= {action.after} | (revisits([after]) if after else set())
     return start
 
 

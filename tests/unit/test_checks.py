@@ -431,6 +431,28 @@ def test_filing_behind_an_agreement_or_in_a_later_visit_of_the_start_page_passes
     assert filing.check(obs).verdict == "review"
 
 
+def test_filing_deep_in_an_app_that_never_changes_its_address_goes_to_review() -> None:
+    """Pages swapped in place under one address (links to #): 我的 → 设置 → 关于本应用 is not the start page."""
+    menu = (button("工作台"), button("我的"))
+    drawer = ("☰", "网格通", "工作台", "巡查打卡", "事件上报", "我的")  # on every page
+    desk = screen("/", *menu, button("开始巡查"), texts=(*drawer, "今日任务", "辖区：东湖街道第3网格", "应巡查：4次"))
+    settings = screen("/", *menu, button("关于本应用"), texts=(*drawer, "消息通知", "关于本应用"))
+    about = screen("/", *menu, texts=(*drawer, "网格通 v1.8.3", "主办单位：南江市社会治理综合服务中心",
+                                      "备案编号：ZW-HN-2026-000777"))
+    scrolled = screen("/", *menu, button("开始巡查"), button("隐私政策"),
+                      texts=(*drawer, "今日任务", "辖区：东湖街道第3网格", "应巡查：4次", "©2026"))
+    obs = observations([desk, settings, about])
+    obs.actions = [Action(t=T0 + 0.5, kind="tap", label="我的", role="button", before=desk.signature(),
+                          after=settings.signature()),
+                   Action(t=T0 + 1.5, kind="tap", label="关于本应用", role="button", before=settings.signature(),
+                          after=about.signature())]
+    finding = filing.check(obs)
+    assert finding.verdict == "review" and finding.details["on_start_page"] is False, finding.summary
+    assert filing.start_page(obs) == {desk.signature()}
+    obs.screens.append(observations([scrolled]).screens[0])  # the start page again, its footer loaded
+    assert scrolled.signature() in filing.start_page(obs)
+
+
 def upload(path: str, t: float, text: str = "", images: tuple[str, ...] = ()) -> FlowRecord:
     record = flow(path, t, body=text)
     record.image_hashes = list(images)
