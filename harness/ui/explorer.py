@@ -50,7 +50,7 @@ BACKS_HOME = 4
 TAB, PURPOSE, FEATURE, OTHER, UNLABELED = range(5)
 ABOUT_WORDS = ("我的", "关于", "设置", "个人中心", "关于我们", "About", "Settings")
 """Where apps show their operator and filing number (Art. 5)."""
-COMPLAINT_WORDS = ("投诉", "留言", "反馈", "诉求", "建议", "12345")
+COMPLAINT_WORDS = ("投诉", "留言", "反馈", "诉求", "建议", "12345", "举报", "来信")
 FEATURE_WORDS = ("上传",)
 """Beyond keywords.MANDATORY_FEATURES (打卡 签到 考勤 排名 积分 时长…): controls that send pictures (Art. 14)."""
 MEANINGFUL = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{2,}")
@@ -452,14 +452,14 @@ class Explorer:
         return after
 
     def file_complaint(self, form: Screen) -> Screen:
-        """Fill every free-text field (the canary text, or a test value by its label) and submit once."""
+        """Fill the free-text fields of the form its submit belongs to (the canary text, or a test value by its
+        label) and submit once."""
         self.complaint_filed = True
-        for node in form.nodes:
-            if node.editable:
-                value = complaint_form.value_for(node, self.canary_text)
-                if value:
-                    self.device.type_text(node, value)
-                    self._record("type", node, form, None)
+        for node in complaint_form.own_fields(form):
+            value = complaint_form.value_for(node, self.canary_text)
+            if value:
+                self.device.type_text(node, value)
+                self._record("type", node, form, None)
         filled = self.device.screen()
         submit = complaint_form.submit_control(filled)
         if submit is None:
@@ -476,7 +476,11 @@ class Explorer:
         finally:
             if answers:
                 answers.accept_confirms(False)
-        after = self.observe()
+        self._dismissing = True  # a dialog asking to confirm the submission is answered, not closed
+        try:
+            after = self.observe()
+        finally:
+            self._dismissing = False
         self._record("submit", submit, filled, after)
         confirm = complaint_form.confirm_control(after)
         if confirm is not None:  # 确认提交？ as the app's own dialog: part of the one submission
@@ -485,6 +489,8 @@ class Explorer:
             confirmed = self.observe()
             self._record("submit", confirm, after, confirmed)
             after = confirmed
+        elif after.blocked:
+            after = self.observe()  # any other dialog (a notice) is closed as anywhere
         number = keywords.ACCEPTANCE_NUMBER.search(" ".join([*after.texts, *(n.label for n in after.nodes)]))
         self.acceptance = number.group(1) if number else ""
         return self._follow_up(after)

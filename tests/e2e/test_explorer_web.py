@@ -62,6 +62,7 @@ PAGES = {
     # guards a destructive control; an alert at load. The page tries to answer confirm() itself.
     "/confirm": page("互动", '<a href="/confirm-form">我要留言</a>'),
     "/confirm-form": page("留言", '<textarea placeholder="留言内容"></textarea>'
+                                 '<label>联系电话<input type="tel" placeholder="选填"></label>'
                                  "<button onclick=\"if (confirm('确认提交该留言？')) "
                                  "alert('提交成功\\n受理编号：CF12345678')\">提交留言</button>"
                                  "<button onclick=\"if (confirm('确认清空草稿？')) "
@@ -249,3 +250,5 @@ def test_native_dialogs_are_answered_read_and_only_the_complaint_is_confirmed(
     assert "清空草稿" in {a.label for a in walk.actions if a.kind == "tap"}  # tapped, and its confirm cancelled
     assert not any("草稿已清空" in t for v in walk.screens for t in v.screen["texts"])
     assert "请在PC端访问本系统" in alerting.texts
+    typed = {a.label for a in walk.actions if a.kind == "type"}
+    assert "联系电话" in typed  # named by the label around it, so it got the test number, not the canary

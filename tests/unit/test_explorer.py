@@ -580,3 +580,53 @@ def test_the_apps_header_on_every_page_is_tried_once_not_on_every_page(tmp_path:
     walk(tmp_path, device, max_actions=20)
     assert "备案信息" in device.taps
     assert device.taps.count("⌂") <= 2 and device.taps.count("☺") <= 3, device.taps  # survey, and ways in to 我的
+
+
+def test_only_the_submits_own_form_is_filled_not_a_lookup_form_beside_it() -> None:
+    from harness.ui import complaint_form
+
+    def field(text: str) -> UiNode:
+        return UiNode(ref=text, role="input", text="", hint=text, editable=True)
+
+    def press(text: str) -> UiNode:
+        return UiNode(ref=text, role="button", text=text, clickable=True)
+
+    letter = [field("来信内容"), field("手机号"), press("提交来信")]
+    lookup = [field("手机号"), field("信件编号"), press("查询")]
+    for nodes in ([press("市民来信"), *letter, *lookup], [*lookup, *letter]):
+        screen = Screen(key="/", title="市民来信", nodes=tuple(nodes))
+        own = complaint_form.own_fields(screen)
+        assert [n.hint for n in own] == ["来信内容", "手机号"] and all(n in letter for n in own)
+
+
+class ModalConfirm(FakeDevice):
+    """Submitting opens the app's own modal <dialog> (Confirm / Cancel) over the form."""
+
+    def screen(self) -> Screen:
+        if self.history[-1] != "ask":
+            return super().screen()
+        self.history[-1] = "form"
+        form = super().screen()
+        self.history[-1] = "ask"
+        covered = tuple(UiNode(n.ref, n.role, n.text, n.hint, n.clickable, n.editable, covered=True)
+                        for n in form.nodes)
+        dialog = (UiNode("ask:0", "button", "Cancel", clickable=True),
+                  UiNode("ask:1", "button", "Confirm", clickable=True))
+        return Screen(key=form.key, title=form.title, nodes=covered + dialog, texts=("Submit this feedback?",))
+
+    def tap(self, node: UiNode) -> None:
+        if node.ref.startswith("ask:"):
+            self.taps.append(node.label)
+            self.history[-1] = "submitted" if node.label == "Confirm" else "form"
+            return
+        super().tap(node)
+
+
+def test_a_modal_asking_to_confirm_the_submission_is_confirmed_not_closed(tmp_path: Path) -> None:
+    app = {**APP, "form": [("textarea", "Your feedback", None), ("button", "Submit", "ask")], "ask": []}
+    device = ModalConfirm(app)
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    explorer.run()
+    assert "Confirm" in device.taps and "Cancel" not in device.taps[:device.taps.index("Confirm")]
+    assert [a.label for a in explorer.walk.actions if a.kind == "submit"] == ["Submit", "Confirm"]

@@ -12,6 +12,11 @@ const labelOf = (el) => {
     const label = el.ownerDocument.querySelector(`label[for="${CSS.escape(el.id)}"]`);
     if (label) return label.innerText.trim();
   }
+  const wrapping = el.closest("label");  // <label>手机号<input></label>: the label around the field names it
+  if (wrapping && el.tagName !== "SELECT") {  // a select's label would read out its options
+    const own = wrapping.innerText.trim();
+    if (own) return own;
+  }
   return el.getAttribute("aria-label") || el.getAttribute("placeholder") || el.getAttribute("title") || "";
 };
 const roleOf = (el) => {
