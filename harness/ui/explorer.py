@@ -47,7 +47,7 @@ UNTRIED_SHOWN = 20
 BACKS_HOME = 4
 """Steps back tried on the way to the start screen before loading it afresh."""
 
-TAB, PURPOSE, FEATURE, OTHER, UNLABELED = range(5)
+TAB, PURPOSE, FEATURE, OTHER, BACKWARD, UNLABELED = range(6)
 ABOUT_WORDS = ("我的", "关于", "设置", "个人中心", "关于我们", "About", "Settings")
 """Where apps show their operator and filing number (Art. 5)."""
 COMPLAINT_WORDS = ("投诉", "留言", "反馈", "诉求", "建议", "12345", "举报", "来信")
@@ -68,6 +68,8 @@ FILES_A_FORM = ("提交", "发送", "送出", "發送", "遞交", "submit")
 我要说（提交诉求）) is a way in, not the filing. Pay, delete, confirm and log out never are."""
 NAVIGATES = re.compile(r"^(去|我要|前往|进入|進入|点击进入|立即前往|go to\b)|(入口|→|›|>)\s*$", re.I)
 """How a way in is phrased: 去…, 我要…, 前往…, …入口."""
+GOES_BACK = re.compile(r"^\s*(上一步|返回|后退|‹|<|←|back\b|previous\b|prev\b)", re.I)
+"""A control that only goes back (上一步, ‹ 留言反馈, Back): the walk goes back by itself; tried after the rest."""
 
 
 def names(node: UiNode) -> tuple[str, ...]:
@@ -87,12 +89,15 @@ def labelled(node: UiNode) -> bool:
 
 def priority(node: UiNode) -> int:
     """Lower runs first: tabs; 我的 / 关于 / 设置 and complaint paths; check-in / ranking / upload; the rest;
-    controls without a readable label (an icon with an accessible name is ranked by that name)."""
+    controls that only go back (上一步, ‹ …); controls without a readable label (an icon with an accessible name
+    is ranked by that name)."""
     label = name(node)
     if node.in_tabbar or node.role == "tab":
         return TAB
     if not labelled(node):
         return UNLABELED
+    if GOES_BACK.match(label):
+        return BACKWARD
     if keywords.matches(label, keywords.COMPLAINT_ENTRY + COMPLAINT_WORDS + ABOUT_WORDS) or keywords.tracking(label):
         return PURPOSE
     if (keywords.feature_of(label) or node.role == "file"

@@ -630,3 +630,16 @@ def test_a_modal_asking_to_confirm_the_submission_is_confirmed_not_closed(tmp_pa
     explorer.run()
     assert "Confirm" in device.taps and "Cancel" not in device.taps[:device.taps.index("Confirm")]
     assert [a.label for a in explorer.walk.actions if a.kind == "submit"] == ["Submit", "Confirm"]
+
+
+def test_a_wizard_is_walked_forward_before_back(tmp_path: Path) -> None:
+    app: dict[str, Page] = {
+        "home": [("button", "开始填报", "step1")],
+        "step1": [("button", "上一步", "home"), ("button", "下一步", "step2")],
+        "step2": [("link", "‹ 返回", "step1"), ("button", "下一步", "step3")],
+        "step3": [("button", "上一步", "step2"), ("button", "查看回执", None)],
+    }
+    device = FakeDevice(app)
+    walk(tmp_path, device, max_actions=6)
+    assert "查看回执" in device.taps, device.taps
+    assert device.taps.index("下一步") < device.taps.index("上一步")
