@@ -72,7 +72,9 @@ def check(obs: Observations) -> Finding:
                                               f" {flow.method} {flow.host}{flow.path.split('?')[0]}"))
     photo_flows = []
     if obs.canary_photo_hash:
-        for flow in obs.app_flows():
+        # The complaint the harness files carries the picture the harness chose for its attachment field:
+        # that upload is the harness's own doing (a form demanding the photo is seen on the form itself).
+        for flow in (f for f in obs.app_flows() if f.submission not in ("guarded", "forwarded")):
             close = [h for h in flow.image_hashes if same_picture(h, obs.canary_photo_hash)]
             if close:
                 photo_flows.append(flow)

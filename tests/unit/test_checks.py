@@ -519,6 +519,14 @@ def test_an_optional_or_document_photo_control_is_no_demand(label: str, texts: t
     assert finding.verdict == "pass" and finding.details["photo_demanded"] is False
 
 
+def test_the_canary_photo_attached_to_the_complaint_the_harness_filed_is_no_forced_upload() -> None:
+    filed = upload("/api/feedback", 5, images=("f0f0f0f0f0f0f0f0",))
+    filed.submission = "forwarded"
+    assert uploads.check(with_canaries(observations([screen("/")], [filed]))).verdict == "pass"
+    filed.submission = None  # the same picture sent by the app on its own is one
+    assert uploads.check(with_canaries(observations([screen("/")], [filed]))).verdict == "review"
+
+
 def test_another_picture_is_not_the_canary() -> None:
     obs = with_canaries(observations([screen("/")], [upload("/upload", 5, images=("0f0f0f0f0f0f0f0f",))]))
     assert uploads.check(obs).verdict == "pass"
