@@ -125,16 +125,19 @@ def matches(text: str, words: tuple[str, ...]) -> list[str]:
     return [w for w in words if w.lower() in text.lower()]
 
 
+def _words_or_phrases(text: str, words: tuple[str, ...], phrase: re.Pattern[str]) -> list[str]:
+    found = matches(text, words) + [m.group(0) for m in phrase.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
 def tracking(text: str) -> list[str]:
     """Words of `text` naming a place where complaints are followed up (Art. 18)."""
-    found = matches(text, COMPLAINT_TRACKING) + [m.group(0) for m in TRACKING_PHRASE.finditer(text)]
-    return list(dict.fromkeys(found))
+    return _words_or_phrases(text, COMPLAINT_TRACKING, TRACKING_PHRASE)
 
 
 def unsupported(text: str) -> list[str]:
     """The words or sentences with which a screen refuses this system or device (Art. 16)."""
-    found = matches(text, UNSUPPORTED_SYSTEM) + [m.group(0) for m in UNSUPPORTED_PHRASE.finditer(text)]
-    return list(dict.fromkeys(found))
+    return _words_or_phrases(text, UNSUPPORTED_SYSTEM, UNSUPPORTED_PHRASE)
 
 
 def is_trap(text: str) -> bool:

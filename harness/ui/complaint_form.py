@@ -63,8 +63,6 @@ def value_for(node: UiNode, canary: str) -> str:
     return canary
 
 
-FIELD_ROLES = ("select", "checkbox", "file")
-"""Controls a form holds beside its text fields."""
 QUERY_FIELD = re.compile(
     r"查[询詢][码碼号]|受理编[号码]|受理編號|受理单?号|编号|編號|单号|回执|工单|code|reference|ticket|case", re.I)
 QUERY_BUTTONS = ("查询", "查詢", "搜索", "查看", "search", "look up", "lookup", "query", "find")
@@ -90,22 +88,15 @@ def query_form(screen: Screen, number: str) -> tuple[list[tuple[UiNode, str]], U
 
 
 def own_fields(screen: Screen) -> list[UiNode]:
-    """The editable fields of the form the submit belongs to: those before it, back to the last button or link
-    before them (where another form — a lookup by 手机号 and 编号 on the same page — ends). All fields when
-    there is no submit to tell."""
+    """The editable fields of the form the submit belongs to: those before it and after the last button or link
+    that ends another form above it (a lookup by 手机号 and 编号 on the same page). All fields when there is no
+    submit, or no field before it, to tell."""
     fields = [n for n in screen.nodes if n.editable and not n.covered]
     submit = submit_control(screen)
     if submit is None:
         return fields
-    at = screen.nodes.index(submit)
-    before = [i for i, n in enumerate(screen.nodes[:at]) if n.editable]
-    if not before:
-        return fields
-    start = before[0]
-    # back over the fields and the pickers between them, to the control that ends the form above
-    while start > 0 and (screen.nodes[start - 1].editable or screen.nodes[start - 1].role in FIELD_ROLES):
-        start -= 1
-    boundary = max((i for i, n in enumerate(screen.nodes[:at]) if i < at and n.clickable
-                    and n.role in ("button", "link") and i > start), default=None)
-    first = boundary + 1 if boundary is not None else start
-    return [n for n in screen.nodes[first:at] if n.editable and not n.covered]
+    nodes = screen.nodes[:screen.nodes.index(submit)]
+    ends = [i for i, n in enumerate(nodes) if n.clickable and n.role in ("button", "link")
+            and any(m.editable for m in nodes[i + 1:])]
+    own = [n for n in nodes[ends[-1] + 1 if ends else 0:] if n.editable and not n.covered]
+    return own or fields  # a submit above its fields (提交 in a top bar): the screen's fields are its own

@@ -489,11 +489,7 @@ class Explorer:
         self._record("submit", submit, filled, after)
         confirm = complaint_form.confirm_control(after)
         if confirm is not None:  # 确认提交？ as the app's own dialog: part of the one submission
-            self.device.tap(confirm)
-            self._settle()
-            confirmed = self.observe()
-            self._record("submit", confirm, after, confirmed)
-            after = confirmed
+            after = self._tap(confirm, after, "submit")
         elif after.blocked:
             after = self.observe()  # any other dialog (a notice) is closed as anywhere
         number = keywords.ACCEPTANCE_NUMBER.search(" ".join([*after.texts, *(n.label for n in after.nodes)]))
@@ -506,11 +502,7 @@ class Explorer:
         control = next((n for n in screen.nodes if n.clickable and not n.covered and tracking_control(n)
                         and not forbidden(n, screen)), None)
         if control is not None:
-            self.device.tap(control)
-            self._settle()
-            after = self.observe()
-            self._record("tap", control, screen, after)
-            screen = after
+            screen = self._tap(control, screen)
         return self._look_up(screen)
 
     def _look_up(self, screen: Screen) -> Screen:
@@ -522,10 +514,14 @@ class Explorer:
         for node, value in values:
             self.device.type_text(node, value)
             self._record("type", node, screen, None)
-        self.device.tap(button)
+        return self._tap(button, screen)
+
+    def _tap(self, node: UiNode, before: Screen, kind: str = "tap") -> Screen:
+        """A tap the walk makes for a reason of its own (not a control tried): tapped, settled, recorded."""
+        self.device.tap(node)
         self._settle()
         after = self.observe()
-        self._record("tap", button, screen, after)
+        self._record(kind, node, before, after)
         return after
 
     def _try(self, node: UiNode, screen: Screen) -> Screen | None:
@@ -757,9 +753,7 @@ class Explorer:
         if found is None:
             self.walk.problems.append(f"revisit: no control {node.label!r} on {here.key}")
             return False
-        self.device.tap(found)
-        self._settle()
-        self._record("tap", found, here, self.observe())
+        self._tap(found, here)
         return True
 
     def coverage(self, stopped: str) -> Coverage:
