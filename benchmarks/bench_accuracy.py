@@ -20,9 +20,9 @@ Usage: `benchmarks/run accuracy` sweeps the corpus (the default farm's web devic
 its own with a wall-clock limit, so one stalled app cannot cost the others; several minutes or more) and
 writes the figures to benchmarks/results.json and the README; `FINGERTIP_ACCURACY_SWEEP=DIR benchmarks/run
 accuracy` scores corpus sweeps already made under DIR, after running today's checks again on their recorded
-observations (`fingertip recheck`); `python benchmarks/bench_accuracy.py DIR [--sweep] [--recheck]` sweeps
-into / rechecks / scores DIR without touching results.json. The confusion per article is printed and
-written to benchmarks/accuracy.md.
+observations (`fingertip recheck`); `python benchmarks/bench_accuracy.py DIR [--sweep] [--recheck]
+[--only=ID,ID]` sweeps into / rechecks / scores DIR (only the apps named) without touching results.json. The
+confusion per article is printed and written to benchmarks/accuracy.md.
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def _figures(cells: list[tuple[str, str, str, str]]) -> dict[str, Any]:
     positive = [c for c in cells if c[2] in POSITIVE]
     hits = [c for c in flagged if c[2] in POSITIVE]
     return {
+        "apps": len({app for app, _, _, _ in cells}),
         "cells": len(cells),
         "precision": round(len(hits) / len(flagged), 3) if flagged else None,
         "recall": round(len(hits) / len(positive), 3) if positive else None,
@@ -156,11 +157,14 @@ APP_LIMIT_S = 600
 """Wall-clock limit of one app's sweep: a stalled app costs this much and counts as missing (not flagged)."""
 
 
-def sweep_corpus(out: Path) -> tuple[Path, list[str]]:
-    """Each corpus app in a sweep of its own (the default farm), so a stalled or quarantined device costs one
-    app, not the rest; returns the folder holding the sweeps and the apps that did not finish in time."""
+def sweep_corpus(out: Path, only: frozenset[str] = frozenset()) -> tuple[Path, list[str]]:
+    """Each corpus app (or only those named) in a sweep of its own (the default farm), so a stalled or
+    quarantined device costs one app, not the rest; returns the folder holding the sweeps and the apps that
+    did not finish in time."""
     unfinished = []
     for scenario in sorted((CORPUS / "scenarios").glob("*.yaml")):
+        if only and scenario.stem not in only:
+            continue
         command = ["timeout", "-s", "TERM", "-k", "120", str(APP_LIMIT_S), str(FINGERTIP), "sweep",
                    "--scenarios", str(scenario), "--out", str(out / scenario.stem)]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -178,8 +182,9 @@ def figures(result: dict[str, Any], elapsed_s: float | None = None, unfinished: 
     return [
         {"name": "accuracy_precision", "value": whole["precision"], "unit": "", "goal": ">= 0.95",
          "met": (whole["precision"] or 0) >= 0.95,
-         "note": f"flags (fail/review) that the truth tables call violation/judgement; {whole['cells']} cells of "
-                 f"18 corpus apps; per article precision/recall: {per}; confusion in benchmarks/accuracy.md"},
+         "note": f"flags (fail/review) that the truth tables call violation/judgement; {whole['cells']} cells "
+                 f"of {whole['apps']} corpus apps; per article precision/recall: {per}; "
+                 "confusion in benchmarks/accuracy.md"},
         {"name": "accuracy_recall", "value": whole["recall"], "unit": "", "goal": ">= 1.00",
          "met": (whole["recall"] or 0) >= 1.0,
          "note": f"violation/judgement cells flagged; {len(whole['missed'])} missed: "
@@ -189,8 +194,9 @@ def figures(result: dict[str, Any], elapsed_s: float | None = None, unfinished: 
     ]
 
 
-def evaluate(folder: Path) -> dict[str, Any]:
-    result = score(load_truth(), load_verdicts(sweeps_in(folder)))
+def evaluate(folder: Path, only: frozenset[str] = frozenset()) -> dict[str, Any]:
+    truth = {app: rows for app, rows in load_truth().items() if not only or app in only}
+    result = score(truth, load_verdicts(sweeps_in(folder)))
     print_confusion(result)
     REPORT.write_text(markdown(result, folder.name) + "\n", encoding="utf-8")
     return result
@@ -215,17 +221,18 @@ def run() -> list[dict[str, Any]]:
 
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
+    only = frozenset(app for arg in argv if arg.startswith("--only=") for app in arg[len("--only="):].split(","))
     if not args:
         for figure in run():
             print(json.dumps(figure, ensure_ascii=False))
         return 0
     folder = Path(args[0]).resolve()
     if "--sweep" in argv:
-        _, unfinished = sweep_corpus(folder)
+        _, unfinished = sweep_corpus(folder, only)
         print(f"unfinished: {unfinished}")
     if "--recheck" in argv:
         recheck(folder)
-    for figure in figures(evaluate(folder)):
+    for figure in figures(evaluate(folder, only)):
         print(json.dumps(figure, ensure_ascii=False))
     return 0
 
