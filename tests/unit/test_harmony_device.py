@@ -90,6 +90,9 @@ def test_a_run_installs_routes_launches_and_keeps_crashes_screens_and_video(tmp_
     with HarmonyDevice(spec(hdc_server="127.0.0.1:8710"), tmp_path / "work") as device:
         assert device.describe()["os"] == "HarmonyOS 5.0.0.102 (API 12)"
         observations = execute_run(scenario(tmp_path, hap), device, tmp_path / "sweep", "s1")
+        scratch = device._scratch
+        assert any(scratch.iterdir())  # screenshots and layouts were pulled there...
+    assert not scratch.exists()  # ...and the folder goes with the device (a nightly sweep left hundreds)
     commands = hdc.commands()
     assert any(c.startswith(f"-s 127.0.0.1:8710 -t 127.0.0.1:5555 install -r {hap}") for c in commands)
     assert any(c.endswith(f"bm clean -n {BUNDLE} -d") for c in commands)

@@ -67,7 +67,8 @@ class HarmonyDevice(ShellDevice):
         self._recorder: SnapshotRecorder | None = None
         self._installed: set[str] = set()
         self._run: ShellRun | None = None
-        self._scratch = Path(tempfile.mkdtemp(prefix=f"fingertip-{spec.id}-"))
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"fingertip-{spec.id}-"))  # pulled screenshots, layouts, HAPs
+        self._stack.callback(shutil.rmtree, self._scratch, ignore_errors=True)
 
     @property
     def id(self) -> str:
