@@ -2,7 +2,8 @@
 
 A feature is behaviour, not a word: a control whose label names the feature (签到, 打卡, 排行榜, a short
 label, not a headline) and that the walk tapped is judged by what the tap did; an endpoint of the
-feature; a heartbeat that counts time. Proven features fail (review in a declared 安保/应急 scene).
+feature; a heartbeat that counts time; a number the app sends that grows with the clock (本次值班时长 sent
+as `dur=` by a beacon: two requests suffice). Proven features fail (review in a declared 安保/应急 scene).
 A feature control that was tapped and acted (a screen, a request, a location or camera read) without
 proving the feature goes to review. Text alone — a headline about 排名, 签到 in a notice, 积分落户 — and
 a matching control the walk never tapped never make a review: the latter are noted in details.
@@ -35,13 +36,17 @@ def endpoint_feature(flow: FlowRecord) -> str | None:
     return None
 
 
-def heartbeats(flows: list[FlowRecord]) -> list[list[FlowRecord]]:
-    """Groups of ≥3 requests to one endpoint at a steady period (2–300 s): something is counting time."""
+def _by_endpoint(flows: list[FlowRecord]) -> dict[tuple[str, str, str], list[FlowRecord]]:
     groups: dict[tuple[str, str, str], list[FlowRecord]] = defaultdict(list)
     for flow in flows:
         groups[(flow.method, flow.host, flow.path.split("?")[0])].append(flow)
+    return groups
+
+
+def heartbeats(flows: list[FlowRecord]) -> list[list[FlowRecord]]:
+    """Groups of ≥3 requests to one endpoint at a steady period (2–300 s): something is counting time."""
     found = []
-    for group in groups.values():
+    for group in _by_endpoint(flows).values():
         if len(group) < 3:
             continue
         gaps = [b.t - a.t for a, b in itertools.pairwise(group)]
@@ -49,6 +54,41 @@ def heartbeats(flows: list[FlowRecord]) -> list[list[FlowRecord]]:
         if 2 <= mean <= 300 and statistics.pstdev(gaps) <= 0.35 * mean:
             found.append(group)
     return found
+
+
+NUMBER_FIELD = re.compile(r"""([A-Za-z_][\w.-]{0,40})["']?\s*[=:]\s*["']?(\d{1,12}(?:\.\d+)?)(?![\d.])""")
+"""A named number in a query, a form body or JSON: `dur=20`, `"elapsed": 20000`."""
+NOT_TIME = re.compile(r"page|offset|limit|size|count|num|index|idx|cursor|from|start|lat|lng|lon|acc", re.I)
+"""Names of numbers that grow between requests without counting time (pages, offsets, positions)."""
+MIN_GAP_S = 2.0
+
+
+def _numbers(flow: FlowRecord) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for name, value in NUMBER_FIELD.findall(flow.request_text):
+        found.setdefault(name, float(value))
+    return found
+
+
+def time_counter(group: list[FlowRecord], started: float) -> tuple[str, list[float]] | None:
+    """A number the app sends that counts time: in each request it is at most the time since the run began
+    (it counts this session, not an epoch) and it grows from one request to the next by the time between them,
+    in seconds or milliseconds (`dur=10` then `dur=20` ten seconds later). Two requests are enough: a clock
+    read out twice is no coincidence. Returns the name and its values."""
+    if len(group) < 2 or any(b.t - a.t < MIN_GAP_S for a, b in itertools.pairwise(group)):
+        return None
+    numbers = [_numbers(f) for f in group]
+    for name in numbers[0]:
+        if NOT_TIME.search(name) or not all(name in n for n in numbers):
+            continue
+        values = [n[name] for n in numbers]
+        for unit in (1.0, 1000.0):
+            fits = all(values[i] / unit <= f.t - started + 2 for i, f in enumerate(group)) and all(
+                abs((v2 - v1) / unit - (b.t - a.t)) <= 0.25 * (b.t - a.t) + 1
+                for (a, v1), (b, v2) in itertools.pairwise(zip(group, values, strict=True)))
+            if fits:
+                return name, values
+    return None
 
 
 ACTING_HOOKS = ("geolocation", "geolocation-result", "camera", "file-chooser", "file-selected", "location", "media",
@@ -117,8 +157,19 @@ def check(obs: Observations) -> Finding:
         if feature and flow.id not in periodic_ids and flow.id not in already and len(proven[feature]) < 3:
             proven[feature].append(flow_evidence(obs, flow, f"{feature}接口 {flow.method} {flow.path}"))
 
+    counted: set[str] = set()
+    for group in _by_endpoint(flows).values():
+        if (counter := time_counter(group, obs.started)) is not None:
+            name, values = counter
+            counted |= {f.id for f in group}
+            shown = "→".join(f"{v:g}" for v in values[:4])
+            proven["统计在线时长"].append(flow_evidence(
+                obs, group[0], f"{group[0].method} {group[0].path.split('?')[0]} 的参数 {name} 随时间递增（{shown}），"
+                               f"与请求间隔一致：在计时"))
     for group in periodic:
         sample = group[0]
+        if sample.id in counted:
+            continue
         if keywords.ONLINE_TIME_BODY.search(sample.path + " " + sample.request_text):
             period = (group[-1].t - group[0].t) / (len(group) - 1)
             proven["统计在线时长"].append(flow_evidence(

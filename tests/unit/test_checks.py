@@ -159,6 +159,28 @@ def test_periodic_heartbeat_counting_time_is_online_statistics() -> None:
     assert any("每 5 秒" in e.note for e in finding.evidence)
 
 
+def test_a_number_growing_with_the_clock_is_online_time_even_twice_and_without_a_telling_name() -> None:
+    beacons = [flow("/b", 10 + 10 * i, body=f"sid=k3j9&dur={10 * (i + 1)}&t={1796237100000 + 10000 * i}&lat=30.1")
+               for i in range(2)]  # a duty timer's sendBeacon: URL-encoded text, every 10 s
+    finding = mandatory.check(observations([screen("/")], beacons))
+    assert finding.verdict == "fail"
+    assert "统计在线时长" in finding.details["proven"]
+    assert any("dur" in e.note and "10→20" in e.note for e in finding.evidence)
+    in_ms = [flow("/api/s", 5 + 6 * i, body=f'{{"stay": {6000 * (i + 1)}}}') for i in range(2)]
+    assert mandatory.check(observations([screen("/")], in_ms)).verdict == "fail"
+
+
+@pytest.mark.parametrize("bodies", [
+    ["page=2&size=20", "page=3&size=20", "page=4&size=20"],  # a list loaded on scroll
+    ["t=1796237100000", "t=1796237110000"],  # a timestamp grows with the clock but counts no session
+    ["seq=1", "seq=2"],  # grows, not with the clock
+    ["dur=10", "dur=10"],  # the same number twice
+])
+def test_numbers_that_grow_without_counting_the_session_are_no_online_time(bodies: list[str]) -> None:
+    flows = [flow("/api/x", 10 + 10 * i, body=body) for i, body in enumerate(bodies)]
+    assert "统计在线时长" not in mandatory.check(observations([screen("/")], flows)).details["proven"]
+
+
 def test_irregular_polling_is_not_a_heartbeat() -> None:
     polls = [flow("/api/messages", t, "GET") for t in (1, 2, 30, 31, 90)]
     assert mandatory.check(observations([screen("/")], polls)).verdict == "pass"
