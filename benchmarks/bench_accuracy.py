@@ -198,7 +198,8 @@ def evaluate(folder: Path, only: frozenset[str] = frozenset()) -> dict[str, Any]
     truth = {app: rows for app, rows in load_truth().items() if not only or app in only}
     result = score(truth, load_verdicts(sweeps_in(folder)))
     print_confusion(result)
-    REPORT.write_text(markdown(result, folder.name) + "\n", encoding="utf-8")
+    if not only:  # the report is the whole corpus's
+        REPORT.write_text(markdown(result, folder.name) + "\n", encoding="utf-8")
     return result
 
 
