@@ -274,6 +274,8 @@ class Explorer:
         self._arriving: list[UiNode] | None = None
         self._tracking: dict[ControlKey, tuple[str, UiNode]] = {}
         """Controls leading to where complaints are followed up, with the place showing them."""
+        self._showed_canary: set[str] = set()
+        """Places that listed the canary complaint after it was submitted (My cases, 我的诉求), whatever named them."""
         self._dismissing = False
         self._stays: set[str] = set()
         """Places whose dialog would not close: not tried again on every visit."""
@@ -320,6 +322,8 @@ class Explorer:
         where = place(screen)
         if self._arriving is not None:
             self._routes.setdefault(where, self._arriving)
+        if self.submitted and self.canary_text and any(self.canary_text in t for t in screen.texts):
+            self._showed_canary.add(where)
         for node in screen.actionable():
             if tappable(node, screen):
                 self._controls.setdefault(self._key(where, node), (priority(node), node.label))
@@ -727,16 +731,17 @@ class Explorer:
         stopped = self.walk.coverage.stopped if self.walk.coverage else ""
         if not self.submitted or self._home is None or stopped in ("hung", "outside"):
             return
-        known = [t for t in self._tracking.values() if t[0] in self._routes]
+        # By a control named for it (我的反馈, 办理进度) or to a place that listed the canary complaint (My cases).
+        known = [[*self._routes[where], control] for where, control in self._tracking.values() if where in self._routes]
+        known += [self._routes[where] for where in self._showed_canary if self._routes.get(where)]
         if not known:
             self.walk.notes.append("提交测试诉求后：未找到可再次进入的跟踪页面（我的反馈、办理进度…）")
             return
-        where, control = min(known, key=lambda t: len(self._routes[t[0]]))
         try:
             if not self.go_home(self._home):
                 self.walk.problems.append("revisit: could not bring back the start screen")
                 return
-            for node in [*self._routes[where], control]:
+            for node in min(known, key=len):
                 if not self._revisit_tap(node):
                     return
             here = self._look_up(self._current) if self._current else None

@@ -367,8 +367,8 @@ TRACKED: dict[str, Page] = {
 class RepliesLater(FakeDevice):
     """The complaint list shows the canary pending; once `replied` (after the dwell) its reply and rating."""
 
-    def __init__(self) -> None:
-        super().__init__(TRACKED)
+    def __init__(self, app: dict[str, Page] = TRACKED) -> None:
+        super().__init__(app)
         self.sent = ""
         self.replied = False
 
@@ -386,9 +386,10 @@ class RepliesLater(FakeDevice):
         return Screen(screen.key, screen.title, screen.nodes, (self.sent, "处理中"))
 
 
+@pytest.mark.parametrize("list_control", ["我的留言", "往期记录"])  # the latter known only by listing the canary
 def test_after_the_dwell_the_complaint_list_is_revisited_and_a_late_reply_with_its_rating_is_seen(
-        tmp_path: Path) -> None:
-    device = RepliesLater()
+        tmp_path: Path, list_control: str) -> None:
+    device = RepliesLater({**TRACKED, "interact": [("button", "我要留言", "form"), ("button", list_control, "list")]})
     explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
                         canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
     explorer.run()
@@ -398,7 +399,7 @@ def test_after_the_dwell_the_complaint_list_is_revisited_and_a_late_reply_with_i
     last = explorer.walk.screens[-1].as_screen()
     assert last.key == "/#/list" and "已回复" in last.texts and "去评价" in {n.label for n in last.nodes}
     submit_t = next(a.t for a in explorer.walk.actions if a.kind == "submit")
-    assert [a for a in explorer.walk.actions if a.kind == "tap" and a.label == "我的留言" and a.t >= submit_t]
+    assert [a for a in explorer.walk.actions if a.kind == "tap" and a.label == list_control and a.t >= submit_t]
     assert "去评价" not in device.taps  # seen, not used
 
 
