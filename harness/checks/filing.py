@@ -9,7 +9,8 @@ an identifier without a label (a phone number, a case number in a headline) is n
 
 Found on the start page (the first screen's place, its footer included, and where a splash or
 agreement dismissed from it leads): pass. Found only deeper in the app (我的 → 关于): review (is it
-prominent?). Not found anywhere the walk went: fail, naming which of the two is missing.
+prominent?). Missing from the text but read in a picture's text (a logo's alt): review (does the picture
+show it?). Not found anywhere the walk went: fail, naming which of the two is missing.
 """
 
 from __future__ import annotations
@@ -197,6 +198,13 @@ def check(obs: Observations) -> Finding:
     found = [at for at in (sponsor_at, filing_at) if at is not None]
     evidence = [screen_evidence(obs, obs.screens[i], f"「{shown.text}」") for i, shown in found]
     missing = [name for name, at in (("主办单位", sponsor_at), ("备案编号", filing_at)) if at is None]
+    if missing and (pictured := _in_pictures(obs, patterns, missing)):
+        i, names, text = pictured
+        details["in_picture_text"] = text
+        return Finding(verdict="review", details=details,
+                       evidence=[*evidence, screen_evidence(obs, obs.screens[i], f"图片替代文字「{text}」")],
+                       summary=f"{'、'.join(names)}仅见于图片的替代文字（alt）「{text[:80]}」，界面文字中未见；"
+                               "请审核图片本身是否清晰显示、是否属于“显著位置”。")
     if missing:
         empty = "；".join(f"「{line}」后未见{name}内容" for name, line in details["labels_without_value"].items())
         return Finding(verdict="fail", details=details, evidence=evidence,
@@ -211,6 +219,24 @@ def check(obs: Observations) -> Finding:
     return Finding(verdict="review", details=details, evidence=evidence,
                    summary=f"主办单位「{details['sponsor']}」及备案编号「{details['filing']}」有标示，"
                            f"但{deeper}不在首页，请审核是否属于“显著位置”。")
+
+
+def _in_pictures(obs: Observations, patterns: list[re.Pattern[str]],
+                 missing: list[str]) -> tuple[int, list[str], str] | None:
+    """Where what the screens' text lacks is read from a picture's text (a header logo whose alt says
+    主办单位：… 备案号：…): the screen, which of the two, and the text. A person sees the picture, not its alt:
+    whether the picture draws it is for a reviewer."""
+    for i, visit in enumerate(obs.screens):
+        pictures = list(visit.as_screen().images)
+        if not pictures:
+            continue
+        read = {"主办单位": read_sponsor(pictures)[0], "备案编号": read_filing(pictures, patterns)[0]}
+        names = [name for name in missing if read[name] is not None]
+        if names:
+            shown = next(p for p in pictures if SPONSOR_LABEL.search(p) or FILING_LABEL.search(p)
+                         or any(pattern.search(p) for pattern in patterns))
+            return i, names, shown
+    return None
 
 
 CHECK = register(Check("filing", "5", "在显著位置标示主办单位及备案编号", check))

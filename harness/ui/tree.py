@@ -50,6 +50,9 @@ class Screen:
     outside: str = ""
     """Where the device shows something that is not the app (a page on a host outside the scenario's, the
     browser's own new-tab page, another app): its address. Empty on the app's own screens; never recorded."""
+    images: tuple[str, ...] = field(default=())
+    """Texts of pictures (an <img>'s alt): read out by a screen reader, seen only if the picture itself draws
+    them — not among `texts`."""
 
     def signature(self) -> str:
         """Same screen = same place and same controls (texts that tick, like clocks, are left out)."""
@@ -69,9 +72,11 @@ class Screen:
                                 "texts": list(self.texts)}
         if self.outside:
             data["outside"] = self.outside
+        if self.images:
+            data["images"] = list(self.images)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Screen:
         return cls(data["key"], data.get("title", ""), tuple(UiNode.from_dict(n) for n in data["nodes"]),
-                   tuple(data.get("texts", ())), data.get("outside", ""))
+                   tuple(data.get("texts", ())), data.get("outside", ""), tuple(data.get("images", ())))

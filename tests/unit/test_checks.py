@@ -412,6 +412,18 @@ def test_filing_traps_show_nothing(texts: tuple[str, ...], missing: str) -> None
     assert f"未见{missing}" in finding.summary
 
 
+def test_filing_only_in_a_pictures_text_goes_to_review_and_a_picture_without_it_changes_nothing() -> None:
+    logo = Screen(key="/", title="南江生态环境", nodes=(), texts=("南江生态环境", "今日空气质量"),
+                  images=("主办单位：南江市生态环境局 备案号：浙ICP备2026007788号-2",))
+    finding = filing.check(observations([logo]))
+    assert finding.verdict == "review", finding.summary
+    assert "替代文字" in finding.summary and "主办单位、备案编号" in finding.summary
+    assert finding.details["in_picture_text"].startswith("主办单位：南江市生态环境局")
+    assert Screen.from_dict(logo.to_dict()) == logo  # kept in the recorded screens
+    plain = Screen(key="/", title="", nodes=(), texts=("主办单位：某市政府",), images=("市政府大楼",))
+    assert filing.check(observations([plain])).verdict == "fail"
+
+
 def test_filing_label_without_identifier_is_named_in_the_summary() -> None:
     finding = filing.check(observations([screen("/", texts=("主办单位：某市政府", "备案号："))]))
     assert finding.details["labels_without_value"] == {"备案编号": "备案号："}
