@@ -48,6 +48,10 @@ class Explore(_Strict):
     """Longest wait after an action for the app to go idle (it usually does much sooner)."""
     dwell_s: Annotated[float, Field(ge=0, le=600)] = 8.0
     """Stay on the app after exploring, so periodic heartbeats have time to show."""
+    linger_s: Annotated[float, Field(ge=0, le=120)] = 21.0
+    """Stay where a tap made the app start following the device's position (开始值班, a form that tracks while
+    open) this long, once per run and within the budget: long enough for a track sent every 10 s to show twice,
+    and shorter than a person takes to fill the form. 0: never."""
 
 
 class Filing(_Strict):

@@ -84,19 +84,28 @@
     Object.defineProperty(window, kind, { value: answer, writable: false, configurable: false });
   }
 
+  // Position watches the page keeps open (watchPosition not yet cleared): the snapshot reads their count, so the
+  // walk can stay a while where the app began to follow the device (does it send the track?).
+  const watches = new Set();
+  Object.defineProperty(window, "__fingertipWatching", { value: Object.freeze({ count: () => watches.size }),
+                                                         writable: false, configurable: false });
   const geo = navigator.geolocation;
   if (geo) {
+    const clear = geo.clearWatch.bind(geo);
+    geo.clearWatch = (id) => { watches.delete(id); return clear(id); };
     for (const method of ["getCurrentPosition", "watchPosition"]) {
       const real = geo[method].bind(geo);
       geo[method] = (ok, fail, options) => {
         report("geolocation", { method, options: options || null });
-        return real((position) => {
+        const id = real((position) => {
           report("geolocation-result", { method, latitude: position.coords.latitude, longitude: position.coords.longitude, accuracy: position.coords.accuracy });
           if (ok) ok(position);
         }, (error) => {
           report("geolocation-error", { method, code: error.code, message: error.message });
           if (fail) fail(error);
         }, options);
+        if (method === "watchPosition" && watches.size < 1000) watches.add(id);
+        return id;
       };
     }
   }

@@ -56,6 +56,27 @@ def is_complaint_form(screen: Screen) -> bool:
     return has_free_text and about_complaints and submit_control(screen) is not None
 
 
+NEXT_LABELS = re.compile(r"^\s*(下一步|下一頁|下一页|继续|繼續|next\b|continue\b)", re.I)
+WIZARD_STEPS = 8
+"""Most steps a complaint wizard is followed through before its submit shows (类型 → 地址 → 描述 → 确认)."""
+
+
+def next_control(screen: Screen) -> UiNode | None:
+    """A wizard's 下一步 / 继续 / Next: a button or link, reachable, not in a tab bar."""
+    return next((n for n in screen.nodes if n.clickable and not n.covered and not n.in_tabbar
+                 and n.role in ("button", "link") and NEXT_LABELS.match(n.label)), None)
+
+
+def is_complaint_wizard(screen: Screen, via: str) -> bool:
+    """A complaint form given in steps: fields (or a choice) and a 下一步, no submit yet, about complaints by
+    its own words or by the control that opened it (开始举报 → 第1步 问题类型)."""
+    fields = any((n.editable or n.role == "select") and not n.covered for n in screen.nodes)
+    if not fields or next_control(screen) is None or submit_control(screen) is not None:
+        return False
+    text = " ".join([via, screen.title, *screen.texts])
+    return bool(keywords.matches(text, keywords.COMPLAINT_ENTRY))
+
+
 def value_for(node: UiNode, canary: str) -> str:
     for pattern, value in FIELD_VALUES:
         if pattern.search(node.label):

@@ -46,6 +46,9 @@ UNLABELED_PER_PLACE = 3
 UNTRIED_SHOWN = 20
 BACKS_HOME = 4
 """Steps back tried on the way to the start screen before loading it afresh."""
+HOME_ALIKE, HOME_CONTROLS_MIN = 0.6, 3
+"""A screen showing this share of the start screen's own controls (of at least this many) where it draws them is
+the start screen in another state, not a page under the app's chrome."""
 
 TAB, PURPOSE, FEATURE, OTHER, BACKWARD, UNLABELED = range(6)
 ABOUT_WORDS = ("我的", "关于", "设置", "个人中心", "关于我们", "About", "Settings")
@@ -282,6 +285,10 @@ class Explorer:
         self._home: Screen | None = None
         self._chrome: set[tuple[str, str, tuple[int, int, int, int]]] = set()
         """The start screen's controls by role, label and place on the screen: met alike deeper, the app's chrome."""
+        self._home_states: set[str] = set()
+        """Places that are the start screen in another state (开始值班 unlocked its tiles): its controls are tried
+        again there, not taken for chrome."""
+        self._lingered = False
         self.submitted = False
         """The canary complaint was submitted: the tracking place is worth a second look after the dwell."""
         self.acceptance = ""
@@ -324,6 +331,8 @@ class Explorer:
             self._routes.setdefault(where, self._arriving)
         if self.submitted and self.canary_text and any(self.canary_text in t for t in screen.texts):
             self._showed_canary.add(where)
+        if self._home is not None and where != place(self._home) and self._home_alike(screen):
+            self._home_states.add(where)
         for node in screen.actionable():
             if tappable(node, screen):
                 self._controls.setdefault(self._key(where, node), (priority(node), node.label))
@@ -420,12 +429,19 @@ class Explorer:
         return (not self._stop_reason() and self.clock() < self._branch_deadline
                 and self._actions < self._branch_actions)
 
+    def _home_alike(self, screen: Screen) -> bool:
+        """Most of the start screen's own controls (beyond its tab bar), where it draws them."""
+        own = {c for c in self._chrome if c[0] != "tab"}
+        shown = {(n.role, n.label, n.bounds) for n in screen.nodes if n.clickable and not n.in_tabbar}
+        return len(own) >= HOME_CONTROLS_MIN and len(own & shown) >= HOME_ALIKE * len(own)
+
     def _key(self, where: str, node: UiNode) -> ControlKey:
         """A control is tried once per place; a tab once wherever it shows, and so is the app's own chrome: a
         control drawn where the start screen draws it, alike (a header's ⌂ / 我的 on every page)."""
         if node.in_tabbar:
             where = "tabbar"
-        elif node.bounds != (0, 0, 0, 0) and (node.role, node.label, node.bounds) in self._chrome:
+        elif (node.bounds != (0, 0, 0, 0) and (node.role, node.label, node.bounds) in self._chrome
+              and where not in self._home_states):
             where = "chrome"
         return (where, node.role, node.label or f"#{node.ref}")
 
@@ -450,15 +466,58 @@ class Explorer:
         self._settle()
         after = self.observe()
         self._record(kind, node, before, after)
-        if self.canary_text and not self.complaint_filed and complaint_form.is_complaint_form(after):
+        if after.watching and not before.watching and not self._lingered:
+            after = self._linger(after)
+        if not self.canary_text or self.complaint_filed:
+            return after
+        wizard = complaint_form.is_complaint_wizard(after, name(node))
+        if wizard or complaint_form.is_complaint_form(after):
             withheld = self.complaint_gate() if self.complaint_gate else "没有可证明流量经过采集代理的检查"
             if withheld:
                 self.complaint_filed = True  # asked once: the form stays unfilled for the whole run
                 self.walk.complaint_withheld = withheld
                 self._record("complaint-withheld", None, after, None)
             else:
-                after = self.file_complaint(after)
+                after = self._through_wizard(after) if wizard else self.file_complaint(after)
         return after
+
+    def _linger(self, screen: Screen) -> Screen:
+        """The tap made the app start following the device's position: stay (once per run, within the budget)
+        to see whether it sends the track on a timer, as a person filling the form or on duty would."""
+        self._lingered = True
+        seconds = min(self.settings.linger_s, self._deadline - self.clock())
+        if seconds <= 0:
+            return screen
+        time.sleep(seconds)
+        self.walk.waited_s += seconds
+        self.walk.notes.append(f"应用在「{(screen.title or screen.key)[:80]}」开始持续获取位置：在此停留 {seconds:.0f} 秒，"
+                               "观察是否上传轨迹")
+        after = self.observe()
+        self._record("wait", None, screen, after)
+        return after
+
+    def _through_wizard(self, screen: Screen) -> Screen:
+        """A complaint form in steps (类型 → 地址 → 描述 → 确认): each step's empty fields filled as a form's are,
+        its 下一步 tapped, until the submit shows; then filed as a form. A step that does not move on ends it."""
+        self.complaint_filed = True
+        self._arriving = None  # the steps after the first are reached only by typing: no way back by taps
+        for _ in range(complaint_form.WIZARD_STEPS):
+            if complaint_form.submit_control(screen) is not None:
+                return self.file_complaint(screen)
+            forward = complaint_form.next_control(screen)
+            if forward is None:
+                break
+            for node in screen.nodes:
+                value = complaint_form.value_for(node, self.canary_text) if node.editable and not node.covered else ""
+                if value and not node.text:
+                    self.device.type_text(node, value)
+                    self._record("type", node, screen, None)
+            after = self._tap(forward, screen)
+            if (place(after), after.texts) == (place(screen), screen.texts):
+                break
+            screen = after
+        self.walk.problems.append(f"complaint wizard at {screen.key} did not reach its submit")
+        return screen
 
     def file_complaint(self, form: Screen) -> Screen:
         """Fill the free-text fields of the form its submit belongs to (the canary text, or a test value by its
@@ -712,7 +771,8 @@ class Explorer:
             home = self.observe()
             self._routes[place(home)] = []
             self._home = home
-            self._chrome = {(n.role, n.label, n.bounds) for n in home.nodes if n.clickable and n.label}
+            self._chrome = {(n.role, n.label, n.bounds) for n in home.nodes if n.clickable and n.label
+                            and not n.in_tabbar}
             self.deepen(home, self.survey(home))
             stopped = self._stop_reason() or "done"
         except WalkOver as e:

@@ -53,6 +53,9 @@ class Screen:
     images: tuple[str, ...] = field(default=())
     """Texts of pictures (an <img>'s alt): read out by a screen reader, seen only if the picture itself draws
     them — not among `texts`."""
+    watching: bool = False
+    """The app follows the device's position now (a watch it has not cleared). Told by backends that can see it
+    (the web device's hook script); False elsewhere. Not part of the signature; never recorded."""
 
     def signature(self) -> str:
         """Same screen = same place and same controls (texts that tick, like clocks, are left out)."""

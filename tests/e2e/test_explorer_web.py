@@ -37,6 +37,18 @@ def page(title: str, body: str) -> bytes:
             f"<body><h1>{title}</h1>{body}</body></html>").encode()
 
 
+WIZARD_SCRIPT = """<script>
+const steps = ['<input id="f" placeholder="问题地址">', '<textarea id="f" placeholder="问题描述"></textarea>',
+               '<p>请确认</p>'];
+let step = 0;
+const show = () => { document.getElementById('w').innerHTML = '<h2>第' + (step + 1) + '步</h2>' + steps[step]
+  + (step < 2 ? '<button onclick="forward()">下一步</button>' : '<button onclick="done()">提交</button>'); };
+const forward = () => { if (document.getElementById('f').value) { step += 1; show(); } };
+const start = () => { navigator.geolocation.watchPosition(() => {}, () => {}); show(); };
+const done = () => { document.getElementById('w').innerHTML = '<p>提交成功，受理编号：WZ12345678</p>'; };
+</script>"""
+
+
 PAGES = {
     "/": page("入口", f'<a href="http://{FOREIGN}/x" target="_blank">外部新窗口</a> '
                     '<a href="/other" target="_blank">本站新窗口</a> '
@@ -69,6 +81,11 @@ PAGES = {
                                  "document.querySelector('h1').textContent='草稿已清空'\">清空草稿</button>"
                                  "<script>try { window.confirm = () => true; } catch (e) {}</script>"),
     "/alerting": page("首页", "<script>alert('请在PC端访问本系统')</script>"),
+    # A complaint in steps, each refusing to move on while its field is empty; opening it starts following the
+    # position. The sponsor and filing number only in the logo's alt text.
+    "/wizard": page("环境投诉", '<img alt="主办单位：某市生态环境局 备案号：浙ICP备2026000001号-1" '
+                              'width="40" height="40" src="data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27/%3E">'
+                              '<div id="w"><button onclick="start()">开始举报</button></div>' + WIZARD_SCRIPT),
 }
 
 
@@ -252,3 +269,24 @@ def test_native_dialogs_are_answered_read_and_only_the_complaint_is_confirmed(
     assert "请在PC端访问本系统" in alerting.texts
     typed = {a.label for a in walk.actions if a.kind == "type"}
     assert "联系电话" in typed  # named by the label around it, so it got the test number, not the canary
+
+
+def test_a_complaint_in_steps_is_filled_and_filed_the_walk_stays_while_the_position_is_followed(
+        device: WebDevice, origin: int, tmp_path: Path) -> None:
+    proxy, _ = launched(device, tmp_path, origin, "/wizard")
+    explore = Explore(budget_s=30, max_actions=8, settle_s=1, linger_s=1.5)
+    explorer = Explorer(device, explore, tmp_path / "canaries" / "photo.jpg", tmp_path / "screens",
+                        canary_text="指尖检测金丝雀beef03", complaint_gate=lambda: "")
+    try:
+        first = device.screen()
+        walk = explorer.run()
+    finally:
+        device.finish()
+        proxy.stop()
+    assert first.images == ("主办单位：某市生态环境局 备案号：浙ICP备2026000001号-1",) and not first.watching
+    assert not any("备案号" in t for t in first.texts)  # the alt is no visible text
+    assert [a.kind for a in walk.actions].count("wait") == 1  # opening the wizard began following the position
+    assert {"问题地址", "问题描述"} <= {a.label for a in walk.actions if a.kind == "type"}
+    submit = next(a for a in walk.actions if a.kind == "submit")
+    assert submit.label == "提交"
+    assert any("受理编号：WZ12345678" in t for v in walk.screens if v.t >= submit.t - 0.5 for t in v.screen["texts"])

@@ -644,3 +644,78 @@ def test_a_wizard_is_walked_forward_before_back(tmp_path: Path) -> None:
     walk(tmp_path, device, max_actions=6)
     assert "查看回执" in device.taps, device.taps
     assert device.taps.index("下一步") < device.taps.index("上一步")
+
+
+class Tiles(FakeDevice):
+    """Draws each control where its index puts it, as a real screen does (the start screen's chrome is known by
+    place); the position is followed once a page whose name ends with 'duty' shows."""
+
+    def screen(self) -> Screen:
+        screen = super().screen()
+        nodes = tuple(UiNode(n.ref, n.role, n.text, n.hint, n.clickable, n.editable, n.in_tabbar, n.covered,
+                             (0, 100 * i, 390, 100 * i + 80)) for i, n in enumerate(screen.nodes))
+        return Screen(screen.key, screen.title, nodes, screen.texts, watching=self.history[-1].endswith("duty"))
+
+
+DUTY: dict[str, Page] = {  # every tile locked (says so in place) until 开始值班 unlocks the same tiles in place
+    "home": [("button", "开始值班", "=home~duty"), ("button", "叫号队列", None), ("button", "政策速查", None)],
+    "home~duty": [("button", "值班中", None), ("button", "叫号队列", "queue"), ("button", "政策速查", "policy")],
+    "queue": [], "policy": [],
+}
+
+
+def test_tiles_a_start_button_unlocks_in_place_are_tried_again_and_the_walk_stays_while_the_position_is_followed(
+        tmp_path: Path) -> None:
+    device = Tiles(DUTY)
+    explorer = walk(tmp_path, device, linger_s=0.05)
+    keys = {v.as_screen().key for v in explorer.walk.screens}
+    assert {"/#/queue", "/#/policy"} <= keys, device.taps  # the unlocked tiles, not taken for the start's chrome
+    waits = [a for a in explorer.walk.actions if a.kind == "wait"]
+    assert len(waits) == 1 and explorer.walk.waited_s >= 0.05  # once per run, though 开始值班 is tapped again
+    assert any("开始持续获取位置" in n for n in explorer.walk.notes)
+
+
+class StepByStep(FakeDevice):
+    """A complaint given in steps: 下一步 refuses to move on while the step's field is empty, as apps do."""
+
+    def type_text(self, node: UiNode, text: str) -> None:
+        super().type_text(node, text)
+        self.values[node.hint] = text
+
+    def tap(self, node: UiNode) -> None:
+        page = self.history[-1]
+        empty = [t for role, t, _ in self.app.get(page, []) if role in ("input", "textarea") and not self.values.get(t)]
+        if node.label == "下一步" and empty:
+            self.taps.append(node.label)
+            return
+        super().tap(node)
+
+
+WIZARD: dict[str, Page] = {
+    "home": [("button", "开始举报", "kind"), ("button", "查看进度", "list")],
+    "kind": [("select", "问题类型", None), ("button", "下一步", "where")],
+    "where": [("input", "问题地址", None), ("button", "上一步", "kind"), ("button", "下一步", "what")],
+    "what": [("textarea", "问题描述", None), ("input", "联系电话", None), ("button", "下一步", "sure")],
+    "sure": [("button", "上一步", "what"), ("button", "提交", "done")],
+    "done": [], "list": [],
+}
+
+
+def test_a_complaint_given_in_steps_is_filled_step_by_step_and_submitted_once(tmp_path: Path) -> None:
+    device = StepByStep(WIZARD)
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "")
+    explorer.run()
+    assert {"type:问题地址=指尖检测金丝雀beef01", "type:问题描述=指尖检测金丝雀beef01",
+            "type:联系电话=13800138000"} <= set(device.taps)
+    assert device.taps.count("提交") == 1 and explorer.submitted
+    assert "/#/done" in {v.as_screen().key for v in explorer.walk.screens}
+
+
+def test_a_complaint_wizard_is_not_typed_into_when_the_gate_withholds_it(tmp_path: Path) -> None:
+    device = StepByStep(WIZARD)
+    explorer = Explorer(device, Explore(settle_s=0), tmp_path / "c.jpg", tmp_path / "s",  # type: ignore[arg-type]
+                        canary_text="指尖检测金丝雀beef01", complaint_gate=lambda: "不允许真实提交")
+    explorer.run()
+    assert not [t for t in device.taps if t.startswith("type:")] and "提交" not in device.taps
+    assert explorer.walk.complaint_withheld == "不允许真实提交"

@@ -460,7 +460,10 @@ class WebDevice:
         assert self._setup is not None
         href = str(data.get("href", ""))
         outside = href if outside_of(href, set(self._setup.scenario.hosts)) else ""
-        return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]), outside=outside)
+        images = data.get("images")
+        pictured = tuple(str(t)[:200] for t in images[:40]) if isinstance(images, list) else ()
+        return Screen(key=data["key"], title=data["title"], nodes=nodes, texts=tuple(data["texts"]), outside=outside,
+                      images=pictured, watching=data.get("watching") is True)
 
     @contextlib.contextmanager
     def _element(self, node: UiNode) -> Iterator[Any]:

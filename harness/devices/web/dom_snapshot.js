@@ -109,11 +109,18 @@ const dialogText = (win) => {
 texts.push(...textOf(document));
 collect(document, 0, 0, "", false, 0);
 const said = [];
-for (const win of [window, ...[...document.querySelectorAll("iframe, frame")].map((f) => {
+// The page's window and its same-origin frames' (others are not ours to read).
+const windows = [window, ...[...document.querySelectorAll("iframe, frame")].map((f) => {
   try { return f.contentDocument ? f.contentWindow : null; } catch (e) { return null; }
-})]) {
-  if (win) for (const message of dialogText(win)) said.push(...message.split("\n").map((s) => s.trim()).filter(Boolean));
+})].filter(Boolean);
+for (const win of windows) {
+  for (const message of dialogText(win)) said.push(...message.split("\n").map((s) => s.trim()).filter(Boolean));
 }
 texts.unshift(...said.slice(0, 40));  // first: a page of 400 lines must not push them out
+// Texts of pictures (alt, aria-label of role=img): a screen reader says them, a person sees only the picture.
+const images = [...document.querySelectorAll("img[alt], [role=img][aria-label]")].filter(visible)
+  .map((el) => (el.getAttribute("alt") || el.getAttribute("aria-label") || "").trim().replace(/\s+/g, " ").slice(0, 200))
+  .filter(Boolean).slice(0, 40);
 document.documentElement.dataset.fingertipNext = String(next);
-return { key: location.pathname + location.hash, href: location.href, title: document.title, nodes, texts: texts.slice(0, 400) };
+return { key: location.pathname + location.hash, href: location.href, title: document.title, nodes, texts: texts.slice(0, 400), images,
+         watching: windows.some((win) => { try { return win.__fingertipWatching.count() > 0; } catch (e) { return false; } }) };
