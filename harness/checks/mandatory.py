@@ -71,23 +71,23 @@ def _numbers(flow: FlowRecord) -> dict[str, float]:
 
 
 def time_counter(group: list[FlowRecord], started: float) -> tuple[str, list[float]] | None:
-    """A number the app sends that counts time: in each request it is at most the time since the run began
-    (it counts this session, not an epoch) and it grows from one request to the next by the time between them,
-    in seconds or milliseconds (`dur=10` then `dur=20` ten seconds later). Two requests are enough: a clock
-    read out twice is no coincidence. Returns the name and its values."""
-    if len(group) < 2 or any(b.t - a.t < MIN_GAP_S for a, b in itertools.pairwise(group)):
-        return None
-    numbers = [_numbers(f) for f in group]
-    for name in numbers[0]:
-        if NOT_TIME.search(name) or not all(name in n for n in numbers):
+    """A number the app sends that counts time: at most the time since the run began (it counts this session,
+    not an epoch), grown from one request to the next by the time between them, in seconds or milliseconds
+    (`dur=10` then `dur=20` ten seconds later). Two requests in a row are enough — a clock read out twice is no
+    coincidence — and a count started again later (duty ended and begun anew) does not undo them. Returns the
+    name and the two values."""
+    readings = [(f.t, _numbers(f)) for f in group]
+    for (t1, first), (t2, second) in itertools.pairwise(readings):
+        if t2 - t1 < MIN_GAP_S:
             continue
-        values = [n[name] for n in numbers]
-        for unit in (1.0, 1000.0):
-            fits = all(values[i] / unit <= f.t - started + 2 for i, f in enumerate(group)) and all(
-                abs((v2 - v1) / unit - (b.t - a.t)) <= 0.25 * (b.t - a.t) + 1
-                for (a, v1), (b, v2) in itertools.pairwise(zip(group, values, strict=True)))
-            if fits:
-                return name, values
+        for name, v1 in first.items():
+            v2 = second.get(name)
+            if v2 is None or NOT_TIME.search(name):
+                continue
+            for unit in (1.0, 1000.0):
+                if (v2 / unit <= t2 - started + 2
+                        and abs((v2 - v1) / unit - (t2 - t1)) <= 0.25 * (t2 - t1) + 1):
+                    return name, [v1, v2]
     return None
 
 
@@ -125,6 +125,11 @@ def check(obs: Observations) -> Finding:
     periodic_ids = {f.id for group in periodic for f in group}
     tapped: dict[str, set[str]] = defaultdict(set)
     idle: dict[str, set[str]] = defaultdict(set)
+    # The file chooser the walk itself answered (its canary photo in a form's field) is no tap's doing.
+    own_files = [(obs.actions[i - 1].t if i else obs.started, a.t)
+                 for i, a in enumerate(obs.actions) if a.kind == "file"]
+    hook_events = [e for e in obs.hook_events if e.kind in ACTING_HOOKS and not (
+        e.kind in ("file-chooser", "file-selected") and any(start < e.t <= end for start, end in own_files))]
     for index, action in enumerate(obs.actions):
         feature = keywords.feature_control(action.label) if action.kind == "tap" else None
         if not feature:
@@ -137,7 +142,7 @@ def check(obs: Observations) -> Finding:
             flow = posted[0]
             proven[feature].append(flow_evidence(obs, flow, f"点击「{action.label}」后请求 {flow.method} {flow.path}"))
             continue
-        hooks = [e for e in obs.hook_events if e.kind in ACTING_HOOKS and start <= e.t <= end]
+        hooks = [e for e in hook_events if start <= e.t <= end]
         opened = action.after and action.after != action.before and action.after in by_signature
         if caused:
             acted[feature].append(flow_evidence(obs, caused[0], f"点击「{action.label}」后请求 "

@@ -286,8 +286,10 @@ class Explorer:
         self._chrome: set[tuple[str, str, tuple[int, int, int, int]]] = set()
         """The start screen's controls by role, label and place on the screen: met alike deeper, the app's chrome."""
         self._home_states: set[str] = set()
-        """Places that are the start screen in another state (开始值班 unlocked its tiles): its controls are tried
-        again there, not taken for chrome."""
+        """Places that are the start screen in another state (开始值班 unlocked its tiles)."""
+        self._inert: set[tuple[str, str, tuple[int, int, int, int]]] = set()
+        """Start-screen controls whose try there changed nothing (a locked tile): tried again in another state of
+        the start screen, while those that led somewhere stay the app's chrome (a drawer's items)."""
         self._lingered = False
         self.submitted = False
         """The canary complaint was submitted: the tracking place is worth a second look after the dwell."""
@@ -440,8 +442,8 @@ class Explorer:
         control drawn where the start screen draws it, alike (a header's ⌂ / 我的 on every page)."""
         if node.in_tabbar:
             where = "tabbar"
-        elif (node.bounds != (0, 0, 0, 0) and (node.role, node.label, node.bounds) in self._chrome
-              and where not in self._home_states):
+        elif node.bounds != (0, 0, 0, 0) and (drawn := (node.role, node.label, node.bounds)) in self._chrome \
+                and not (where in self._home_states and drawn in self._inert):
             where = "chrome"
         return (where, node.role, node.label or f"#{node.ref}")
 
@@ -490,8 +492,8 @@ class Explorer:
             return screen
         time.sleep(seconds)
         self.walk.waited_s += seconds
-        self.walk.notes.append(f"应用在「{(screen.title or screen.key)[:80]}」开始持续获取位置：在此停留 {seconds:.0f} 秒，"
-                               "观察是否上传轨迹")
+        where = (screen.title or screen.key)[:80]
+        self.walk.notes.append(f"应用在「{where}」开始持续获取位置：在此停留 {seconds:.0f} 秒，观察是否上传轨迹")
         after = self.observe()
         self._record("wait", None, screen, after)
         return after
@@ -723,6 +725,7 @@ class Explorer:
                 continue
             after = self._try(candidate, self._current or home)
             if after is None or place(after) == where:
+                self._inert.add((candidate.role, candidate.label, candidate.bounds))
                 continue
             inside = min((priority(n) for n in after.actionable() if tappable(n, after) and not n.in_tabbar),
                          default=OTHER)

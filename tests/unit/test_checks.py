@@ -143,6 +143,19 @@ def test_a_tapped_feature_control_is_judged_by_what_it_did() -> None:
     assert finding.details["tapped_without_effect"] == {"打卡签到": ["签到"]}
 
 
+def test_the_file_chooser_the_walk_answered_next_is_not_a_feature_controls_doing() -> None:
+    home = screen("/", button("物业服务企业信用排名"), button("现场照片（选填）", role="file"))
+    actions = [Action(t=T0 + 5, kind="tap", label="物业服务企业信用排名", before=home.signature(),
+                      after=home.signature()),
+               Action(t=T0 + 5.3, kind="file", label="现场照片（选填）", before=home.signature())]
+    obs = observations([home], [], actions)
+    obs.hook_events = [{"kind": "file-selected", "t": T0 + 5.04}]  # the walk's own choice, recorded after it
+    finding = mandatory.check(obs)
+    assert finding.verdict == "pass", finding.summary
+    obs.hook_events = [{"kind": "geolocation-result", "t": T0 + 5.04}]  # the app's doing: still a review
+    assert mandatory.check(obs).verdict == "review"
+
+
 def test_tap_that_posts_proves_the_feature() -> None:
     home = screen("/#/home", button("立即签到"))
     tap = Action(t=T0 + 5, kind="tap", label="立即签到", before=home.signature(), after=home.signature())
@@ -162,6 +175,7 @@ def test_periodic_heartbeat_counting_time_is_online_statistics() -> None:
 def test_a_number_growing_with_the_clock_is_online_time_even_twice_and_without_a_telling_name() -> None:
     beacons = [flow("/b", 10 + 10 * i, body=f"sid=k3j9&dur={10 * (i + 1)}&t={1796237100000 + 10000 * i}&lat=30.1")
                for i in range(2)]  # a duty timer's sendBeacon: URL-encoded text, every 10 s
+    beacons.append(flow("/b", 37.5, body="sid=p0q1&dur=10&t=1796237127500"))  # duty started again: a new count
     finding = mandatory.check(observations([screen("/")], beacons))
     assert finding.verdict == "fail"
     assert "统计在线时长" in finding.details["proven"]

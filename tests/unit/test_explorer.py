@@ -719,3 +719,18 @@ def test_a_complaint_wizard_is_not_typed_into_when_the_gate_withholds_it(tmp_pat
     explorer.run()
     assert not [t for t in device.taps if t.startswith("type:")] and "提交" not in device.taps
     assert explorer.walk.complaint_withheld == "不允许真实提交"
+
+
+DRAWER = ("巡查打卡", "排行榜", "事件上报", "关于")
+DRAWN: dict[str, Page] = {  # pages swapped in place under a drawer drawn alike on each
+    "home": [*[("button", d, f"=home~{i}") for i, d in enumerate(DRAWER)], ("button", "今日任务", None)],
+    **{f"home~{i}": [*[("button", d, f"=home~{j}") for j, d in enumerate(DRAWER)], ("button", f"功能{i}", None)]
+       for i in range(len(DRAWER))},
+}
+
+
+def test_a_drawers_items_that_led_somewhere_stay_the_apps_chrome_on_every_page_it_draws(tmp_path: Path) -> None:
+    device = Tiles(DRAWN)
+    walk(tmp_path, device, max_actions=40)
+    assert {f"功能{i}" for i in range(len(DRAWER))} <= set(device.taps)
+    assert all(device.taps.count(d) <= 2 for d in DRAWER), device.taps  # a survey try and a way back in
